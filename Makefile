@@ -1,0 +1,25 @@
+# The two set-up commands of the README: `make run` (main job) and `make test` (all quality gates).
+# Each creates its own environment with uv (installed through pip when missing).
+PY ?= python3
+UV := $(PY) -m uv
+
+.PHONY: run test bench uv env
+
+uv:
+	@$(UV) --version >/dev/null 2>&1 || $(PY) -m pip install --quiet --disable-pip-version-check "uv==0.13.8"
+
+env: uv
+	@$(UV) sync --frozen --quiet
+
+run: env
+	$(UV) run --frozen gridarena up
+
+test: env
+	$(UV) run --frozen ruff check src tests bench
+	$(UV) run --frozen ruff format --check src tests bench
+	$(UV) run --frozen mypy --strict src
+	$(UV) run --frozen pytest
+
+bench: uv
+	@$(UV) sync --frozen --quiet --group bench
+	$(UV) run --frozen --group bench python bench/bench_kernel.py
