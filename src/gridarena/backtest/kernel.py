@@ -206,7 +206,9 @@ def _fill(
     notional = abs(rt[A_POS]) * price * p[P_MULT]
     if notional > rt[R_MAX_NOTIONAL]:
         rt[R_MAX_NOTIONAL] = notional
-    _record(fills, rt, candle, slot, side, price, qty, price * qty * p[P_MULT] * rate, kind, realized)
+    _record(
+        fills, rt, candle, slot, side, price, qty, price * qty * p[P_MULT] * rate, kind, realized
+    )
 
 
 @njit
@@ -225,7 +227,7 @@ def _market(
     if kind == KIND_INITIAL and p[P_ENTRY_MAKER] > 0.0:
         _fill(rt, p, fills, candle, slot, side, price, qty, True, kind)
         return price
-    px = price * (1.0 + side * p[P_SLIPPAGE])
+    px = float(price * (1.0 + side * p[P_SLIPPAGE]))
     _fill(rt, p, fills, candle, slot, side, px, qty, False, kind)
     return px
 
@@ -373,14 +375,14 @@ def _liquidate(
 def _round_step(x: float, step: float) -> float:
     if step <= 0.0:
         return x
-    return np.floor(x / step + 1e-9) * step
+    return float(np.floor(x / step + 1e-9) * step)
 
 
 @njit
 def _round_tick(x: float, tick: float) -> float:
     if tick <= 0.0:
         return x
-    return np.round(x / tick) * tick
+    return float(np.round(x / tick) * tick)
 
 
 @njit
@@ -550,8 +552,10 @@ def _walk(
             pos = rt[A_POS]
             book = rt[R_BEST_BUY] if down else rt[R_BEST_SELL]
             if np.isfinite(book):
-                hit = (target < book if cross else target <= book) if down else (
-                    target > book if cross else target >= book
+                hit = (
+                    (target < book if cross else target <= book)
+                    if down
+                    else (target > book if cross else target >= book)
                 )
                 if hit:
                     best = max(0.0, sgn * (book - cur))
@@ -606,7 +610,18 @@ def _walk(
         elif ev == _EV_TP:
             _stop(levels, dirs, states, rt, p, fills, candle, STOP_TP, True, mkt)
         elif ev == _EV_STOP:
-            _stop(levels, dirs, states, rt, p, fills, candle, STOP_BOTTOM if down else STOP_TOP, True, mkt)
+            _stop(
+                levels,
+                dirs,
+                states,
+                rt,
+                p,
+                fills,
+                candle,
+                STOP_BOTTOM if down else STOP_TOP,
+                True,
+                mkt,
+            )
         elif ev == _EV_EDGE:
             trail = p[P_TRAIL_DOWN] if down else p[P_TRAIL_UP]
             if trail > 0.0:
@@ -710,7 +725,22 @@ def run_grid(
                 _refresh(levels, dirs, states, rt, p)
             fi += 1
         if not (lo[i] > rt[R_DOWN] and hi[i] < rt[R_UP]):
-            _candle(levels, dirs, states, qty, entry_px, rt, p, fills, i, prev_close, op[i], hi[i], lo[i], cl[i])
+            _candle(
+                levels,
+                dirs,
+                states,
+                qty,
+                entry_px,
+                rt,
+                p,
+                fills,
+                i,
+                prev_close,
+                op[i],
+                hi[i],
+                lo[i],
+                cl[i],
+            )
         prev_close = cl[i]
         eq = equity(rt, cl[i], mult)
         if record:

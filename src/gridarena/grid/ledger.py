@@ -71,13 +71,13 @@ def apply_funding(led: NDArray[np.float64], mark: float, rate: float, mult: floa
     amount = -led[A_POS] * mult * mark * rate
     led[A_WALLET] += amount
     led[A_FUNDING] += amount
-    return amount
+    return float(amount)
 
 
 @njit
 def equity(led: NDArray[np.float64], mark: float, mult: float) -> float:
     """Return wallet balance plus unrealized PnL at ``mark``."""
-    return led[A_WALLET] + led[A_POS] * mult * (mark - led[A_AVG])
+    return float(led[A_WALLET] + led[A_POS] * mult * (mark - led[A_AVG]))
 
 
 @njit
@@ -91,8 +91,8 @@ def liquidation_price(led: NDArray[np.float64], mult: float, mmr: float) -> floa
     avg = led[A_AVG]
     if pos > 0.0:
         px = (q * avg - w) / (q * (1.0 - mmr))
-        return px if px > 0.0 else np.nan
-    return (w + q * avg) / (q * (1.0 + mmr))
+        return float(px) if px > 0.0 else np.nan
+    return float((w + q * avg) / (q * (1.0 + mmr)))
 
 
 @njit
@@ -101,4 +101,4 @@ def price_at_equity(led: NDArray[np.float64], target: float, mult: float) -> flo
     pos = led[A_POS]
     if pos == 0.0:
         return np.nan
-    return led[A_AVG] + (target - led[A_WALLET]) / (pos * mult)
+    return float(led[A_AVG] + (target - led[A_WALLET]) / (pos * mult))

@@ -34,7 +34,9 @@ NO_SIDE = 0
 
 
 @njit
-def assign_directions(levels: NDArray[np.float64], direction: int, price: float) -> NDArray[np.int8]:
+def assign_directions(
+    levels: NDArray[np.float64], direction: int, price: float
+) -> NDArray[np.int8]:
     """Return each slot's direction for a grid started at ``price``.
 
     LONG and SHORT grids use one direction for every slot. A NEUTRAL grid is long below the start
@@ -58,13 +60,13 @@ def assign_directions(levels: NDArray[np.float64], direction: int, price: float)
 @njit
 def entry_price(levels: NDArray[np.float64], k: int, d: int) -> float:
     """Return the entry price of slot ``k`` with direction ``d``."""
-    return levels[k] if d > 0 else levels[k + 1]
+    return float(levels[k] if d > 0 else levels[k + 1])
 
 
 @njit
 def exit_price(levels: NDArray[np.float64], k: int, d: int) -> float:
     """Return the exit (counter order) price of slot ``k`` with direction ``d``."""
-    return levels[k + 1] if d > 0 else levels[k]
+    return float(levels[k + 1] if d > 0 else levels[k])
 
 
 @njit
