@@ -13,7 +13,8 @@ Conventions decided here:
   must respect.
 - `grids` is the number of slots (levels − 1). For price-anchored spacings it is derived as
   2 × grid_levels_each_side and may be omitted.
-- The range exit triggers at `stop_bottom` / `stop_top` when given, else at the outer levels.
+- The range exit triggers when price trades beyond the outer levels; `stop_bottom` / `stop_top`
+  are separate stop-and-close prices.
 """
 
 from __future__ import annotations
