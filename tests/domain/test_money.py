@@ -30,3 +30,10 @@ def test_to_decimal_when_garbage_string_then_raises_value_error() -> None:
 def test_to_decimal_when_bool_then_raises_type_error() -> None:
     with pytest.raises(TypeError):
         to_decimal(True)
+
+
+def test_to_decimal_when_numpy_scalars_then_reads_them_like_python_numbers() -> None:
+    import numpy as np
+
+    assert to_decimal(np.float64(0.1)) == Decimal("0.1")
+    assert to_decimal(np.int64(7)) == Decimal(7)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from decimal import Decimal, InvalidOperation
 from typing import TypeAlias
 
@@ -19,10 +20,11 @@ def to_decimal(value: DecimalLike, *, name: str = "value") -> Decimal:
         raise TypeError(f"{name} must be a number, got bool")
     if isinstance(value, Decimal):
         result = value
-    elif isinstance(value, int):
-        result = Decimal(value)
+    elif isinstance(value, numbers.Integral):
+        result = Decimal(int(value))
     elif isinstance(value, float):
-        result = Decimal(repr(value))
+        # float() first: NumPy floats subclass float but repr as "np.float64(…)".
+        result = Decimal(repr(float(value)))
     elif isinstance(value, str):
         try:
             result = Decimal(value.strip())

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import numpy.typing as npt
-import talib
 from numpy.typing import NDArray
 
 
@@ -23,6 +22,8 @@ def true_range(
     high: npt.ArrayLike, low: npt.ArrayLike, close: npt.ArrayLike
 ) -> NDArray[np.float64]:
     """Return max(H − L, |H − C₋₁|, |L − C₋₁|) per bar; the first bar (no C₋₁) is NaN."""
+    import talib  # imported on use: talib pulls in pandas, ~0.4 s of CLI start-up
+
     h, lo, c = _hlc(high, low, close)
     return np.asarray(talib.TRANGE(h, lo, c), dtype=np.float64)
 
@@ -37,5 +38,7 @@ def atr(
     """
     if period < 1:
         raise ValueError(f"period must be >= 1, got {period}")
+    import talib
+
     h, lo, c = _hlc(high, low, close)
     return np.asarray(talib.ATR(h, lo, c, timeperiod=period), dtype=np.float64)
