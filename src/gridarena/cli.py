@@ -10,11 +10,22 @@ from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
-from gridarena.backtest.runner import BacktestConfig, BacktestResult, run_backtest
+from gridarena.backtest.runner import BacktestResult, run_backtest
 from gridarena.backtest.sweep_cli import sweep_command
-from gridarena.domain.fees import FeeSchedule
+from gridarena.cli_common import (
+    ConfigOpt,
+    DataOpt,
+    JsonOpt,
+    MakerFeeOpt,
+    ReportOpt,
+    SlippageOpt,
+    SymbolOpt,
+    TakerFeeOpt,
+    fail,
+    load_market,
+    simulation_config,
+)
 from gridarena.grid.spec import GridSpec
-from gridarena.marketdata.candles import Candles, Funding
 from gridarena.marketdata.cli import data_app
 
 app = typer.Typer(
@@ -29,13 +40,6 @@ app.command("sweep", help="Backtest a grid of parameter sets in parallel and ran
     sweep_command
 )
 console = Console()
-err = Console(stderr=True)
-
-
-def fail(message: str) -> typer.Exit:
-    """Print ``message`` as a CLI error and return the exit to raise (code 2: bad input)."""
-    err.print(f"[bold red]error:[/] {message}")
-    return typer.Exit(code=2)
 
 
 def describe_validation(exc: ValidationError) -> str:
@@ -45,27 +49,6 @@ def describe_validation(exc: ValidationError) -> str:
         loc = ".".join(str(x) for x in e["loc"]) or "spec"
         parts.append(f"{loc}: {e['msg']}")
     return "; ".join(parts)
-
-
-def load_market(
-    data: list[Path] | None, symbol: str | None, funding_file: Path | None
-) -> tuple[Candles, Funding | None]:
-    """Load candle files (or the embedded default market) and their funding events."""
-    from gridarena.marketdata.generator import default_market
-    from gridarena.marketdata.loader import find_funding_file, load_funding, load_many
-
-    if not data:
-        return default_market(), None
-    for path in data:
-        if not path.exists():
-            raise fail(f"--data: file not found: {path}")
-    try:
-        candles = load_many([str(p) for p in data], symbol=symbol)
-    except (ValueError, OSError) as exc:
-        raise fail(f"--data: {exc}") from exc
-    found = funding_file or find_funding_file(data[0])
-    funding = load_funding(found) if found is not None else None
-    return candles, funding
 
 
 def build_spec(base: dict[str, Any], overrides: dict[str, Any]) -> GridSpec:
@@ -101,55 +84,13 @@ def print_summary(result: BacktestResult) -> None:
     console.print(table)
 
 
-def backtest_config(
-    config_file: Path | None,
-    fill_rule: str | None,
-    path: str | None,
-    maker_fee: float | None,
-    taker_fee: float | None,
-    slippage_bps: float | None,
-) -> BacktestConfig:
-    """Resolve simulation settings: CLI option > env var > config file > default."""
-    from decimal import Decimal
-
-    from gridarena.config import ConfigError, load_settings
-
-    try:
-        execution = load_settings(config_file).execution
-    except ConfigError as exc:
-        raise fail(str(exc)) from exc
-    rule = fill_rule or execution.fill_rule
-    intrabar = path or execution.intrabar_path
-    if rule not in ("touch", "cross"):
-        raise fail(f"--fill-rule: {rule!r} is not touch or cross")
-    if intrabar not in ("nearest", "ohlc", "olhc"):
-        raise fail(f"--path: {intrabar!r} is not nearest, ohlc or olhc")
-    for name, value in (("--maker-fee", maker_fee), ("--taker-fee", taker_fee)):
-        if value is not None and not -0.01 <= value < 0.1:
-            raise fail(f"{name}: {value} is not a fee rate (e.g. 0.0002 for 2 bp)")
-    if slippage_bps is not None and not 0 <= slippage_bps < 1000:
-        raise fail(f"--slippage-bps: {slippage_bps} must be within [0, 1000)")
-    bp = Decimal("0.0001")
-    maker = Decimal(repr(maker_fee)) if maker_fee is not None else execution.maker_fee_bps * bp
-    taker = Decimal(repr(taker_fee)) if taker_fee is not None else execution.taker_fee_bps * bp
-    slip = slippage_bps if slippage_bps is not None else float(execution.slippage_bps)
-    return BacktestConfig(
-        fill_rule=rule,
-        path=intrabar,
-        fees=FeeSchedule(maker=maker, taker=taker),
-        slippage_bps=slip,
-    )
-
-
 @app.command()
 def backtest(
-    data: Annotated[
-        list[Path] | None, typer.Option(help="Candle file(s) (parquet/csv/feather).")
-    ] = None,
+    data: DataOpt = None,
     spec_file: Annotated[
         Path | None, typer.Option("--spec", help="Grid spec JSON (options override it).")
     ] = None,
-    symbol: Annotated[str | None, typer.Option(help="Instrument symbol, e.g. BTCUSDT.")] = None,
+    symbol: SymbolOpt = None,
     lower: Annotated[float | None, typer.Option(help="Lowest grid level.")] = None,
     upper: Annotated[float | None, typer.Option(help="Highest grid level.")] = None,
     grids: Annotated[int | None, typer.Option(help="Number of grids (levels − 1).")] = None,
@@ -167,19 +108,15 @@ def backtest(
     path: Annotated[
         str | None, typer.Option(help="Intrabar path nearest|ohlc|olhc (execution.intrabar_path)")
     ] = None,
-    maker_fee: Annotated[float | None, typer.Option(help="Maker fee rate, e.g. 0.0002.")] = None,
-    taker_fee: Annotated[float | None, typer.Option(help="Taker fee rate, e.g. 0.0005.")] = None,
-    slippage_bps: Annotated[
-        float | None, typer.Option(help="Market-order slippage in bp (SLIPPAGE_BPS).")
-    ] = None,
-    config_file: Annotated[
-        Path | None, typer.Option("--config", help="Config file (TOML/YAML).")
-    ] = None,
+    maker_fee: MakerFeeOpt = None,
+    taker_fee: TakerFeeOpt = None,
+    slippage_bps: SlippageOpt = None,
+    config_file: ConfigOpt = None,
     funding: Annotated[
         Path | None, typer.Option(help="Funding-rate file (auto-detected for USD-M data).")
     ] = None,
-    report: Annotated[Path | None, typer.Option(help="Write an HTML report here.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    report: ReportOpt = None,
+    as_json: JsonOpt = False,
 ) -> None:
     """Backtest one grid on candle files, or on the embedded generated market."""
     base: dict[str, Any] = {}
@@ -204,7 +141,14 @@ def backtest(
         "sl_pct": sl_pct,
     }
     spec = build_spec(base, overrides)
-    config = backtest_config(config_file, fill_rule, path, maker_fee, taker_fee, slippage_bps)
+    config = simulation_config(
+        config_file,
+        fill_rule=fill_rule,
+        path=path,
+        maker_fee=maker_fee,
+        taker_fee=taker_fee,
+        slippage_bps=slippage_bps,
+    )
     try:
         result = run_backtest(spec, candles, config=config, funding=fund)
     except ValueError as exc:
@@ -222,9 +166,7 @@ def backtest(
 
 
 @app.command()
-def up(
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
-) -> None:
+def up(as_json: JsonOpt = False) -> None:
     """Run the main job on the embedded default (generated market, neutral grid backtest)."""
     from gridarena.marketdata.generator import default_market
 

@@ -97,7 +97,7 @@ def test_sweep_when_report_requested_then_html_written(data_file: Path, tmp_path
         (["--direction", "up"], "--direction"),
         (["--fill-rule", "near"], "--fill-rule"),
         (["--workers", "0"], "--workers"),
-        (["--maker-fee", "2"], "fees"),
+        (["--maker-fee", "2"], "--maker-fee"),
         (["--data", "/nonexistent/candles.parquet"], "file not found"),
         (["--lower", "70000", "--upper", "61000"], "invalid"),
     ],

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import json
 import sys
-from decimal import Decimal
-from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import numpy as np
@@ -18,19 +16,24 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from gridarena.backtest.runner import BacktestConfig
-from gridarena.domain.fees import FeeSchedule
+from gridarena.cli_common import (
+    ConfigOpt,
+    DataOpt,
+    JsonOpt,
+    MakerFeeOpt,
+    ReportOpt,
+    SlippageOpt,
+    SymbolOpt,
+    TakerFeeOpt,
+    fail,
+    load_market,
+    simulation_config,
+)
 
 if TYPE_CHECKING:
     from gridarena.backtest.sweep import SweepResult
-    from gridarena.marketdata.candles import Candles, Funding
 
 _NONE = ("none", "off")
-
-
-def _fail(message: str) -> typer.Exit:
-    Console(stderr=True).print(f"[bold red]error:[/] {message}")
-    return typer.Exit(code=2)
 
 
 def _tidy(x: float) -> float:
@@ -52,13 +55,13 @@ def parse_numbers(text: str, name: str, *, integer: bool = False) -> list[float 
             else:
                 values = [_tidy(float(item))]
         except ValueError as exc:
-            raise _fail(f"--{name}: {item!r} is not a number or start:stop:count ({exc})") from exc
+            raise fail(f"--{name}: {item!r} is not a number or start:stop:count ({exc})") from exc
         if not all(np.isfinite(values)):
-            raise _fail(f"--{name}: {item!r} is not finite")
+            raise fail(f"--{name}: {item!r} is not finite")
         if integer:
             ints = [round(v) for v in values]
             if ":" not in item and ints[0] != values[0]:
-                raise _fail(f"--{name}: {item!r} is not a whole number")
+                raise fail(f"--{name}: {item!r} is not a whole number")
             out.extend(ints)
         else:
             out.extend(values)
@@ -81,52 +84,8 @@ def parse_words(text: str, name: str, allowed: tuple[str, ...]) -> list[str]:
     words = [w.strip().lower() for w in text.split(",")]
     bad = [w for w in words if w not in allowed]
     if bad:
-        raise _fail(f"--{name}: {bad[0]!r} is not one of {', '.join(allowed)}")
+        raise fail(f"--{name}: {bad[0]!r} is not one of {', '.join(allowed)}")
     return list(dict.fromkeys(words))
-
-
-def _load(data: list[Path] | None, symbol: str | None) -> tuple[Candles, Funding | None]:
-    from gridarena.marketdata.generator import default_market
-    from gridarena.marketdata.loader import find_funding_file, load_funding, load_many
-
-    if not data:
-        return default_market(), None
-    for p in data:
-        if not p.exists():
-            raise _fail(f"--data: file not found: {p}")
-    try:
-        candles = load_many([str(p) for p in data], symbol=symbol)
-        found = find_funding_file(data[0])
-        return candles, load_funding(found) if found is not None else None
-    except (ValueError, OSError) as exc:
-        raise _fail(f"--data: {exc}") from exc
-
-
-def _config(
-    config_file: Path | None,
-    maker_fee: float | None,
-    taker_fee: float | None,
-    slippage_bps: float | None,
-) -> tuple[BacktestConfig, str, str]:
-    """Resolve fees and slippage (option > env var > config file > default), as backtest does."""
-    from gridarena.config import ConfigError, load_settings
-
-    try:
-        execution = load_settings(config_file).execution
-    except ConfigError as exc:
-        raise _fail(str(exc)) from exc
-    bp = Decimal("0.0001")
-    maker = Decimal(repr(maker_fee)) if maker_fee is not None else execution.maker_fee_bps * bp
-    taker = Decimal(repr(taker_fee)) if taker_fee is not None else execution.taker_fee_bps * bp
-    slip = slippage_bps if slippage_bps is not None else float(execution.slippage_bps)
-    if not 0 <= slip < 1000:
-        raise _fail(f"--slippage-bps: {slip} must be within [0, 1000)")
-    try:
-        fees = FeeSchedule(maker=maker, taker=taker)
-    except ValueError as exc:
-        raise _fail(f"fees: {exc}") from exc
-    config = BacktestConfig(fees=fees, slippage_bps=slip)
-    return config, execution.fill_rule, execution.intrabar_path
 
 
 def _print_table(sweep: SweepResult, top: int) -> None:
@@ -160,10 +119,8 @@ def _print_table(sweep: SweepResult, top: int) -> None:
 
 
 def sweep_command(
-    data: Annotated[
-        list[Path] | None, typer.Option(help="Candle file(s); default: embedded generated market.")
-    ] = None,
-    symbol: Annotated[str | None, typer.Option(help="Instrument symbol, e.g. BTCUSDT.")] = None,
+    data: DataOpt = None,
+    symbol: SymbolOpt = None,
     lower: Annotated[
         str | None, typer.Option(help="Lowest level(s): 50000,52000 or 50000:56000:4.")
     ] = None,
@@ -182,19 +139,15 @@ def sweep_command(
         str | None,
         typer.Option(help="Intrabar path(s) nearest,ohlc,olhc (execution.intrabar_path)"),
     ] = None,
-    maker_fee: Annotated[float | None, typer.Option(help="Maker fee rate, e.g. 0.0002.")] = None,
-    taker_fee: Annotated[float | None, typer.Option(help="Taker fee rate, e.g. 0.0005.")] = None,
-    slippage_bps: Annotated[
-        float | None, typer.Option(help="Market-order slippage in bp (SLIPPAGE_BPS).")
-    ] = None,
-    config_file: Annotated[
-        Path | None, typer.Option("--config", help="Config file (TOML/YAML).")
-    ] = None,
+    maker_fee: MakerFeeOpt = None,
+    taker_fee: TakerFeeOpt = None,
+    slippage_bps: SlippageOpt = None,
+    config_file: ConfigOpt = None,
     metric: Annotated[str, typer.Option(help="Rank by return|sharpe|calmar.")] = "return",
     top: Annotated[int, typer.Option(help="Rows to show.")] = 10,
     workers: Annotated[int | None, typer.Option(help="Processes (default: all cores).")] = None,
-    report: Annotated[Path | None, typer.Option(help="Write an HTML report here.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
+    report: ReportOpt = None,
+    as_json: JsonOpt = False,
     progress: Annotated[bool, typer.Option(help="Show a progress bar on a terminal.")] = True,
 ) -> None:
     """Backtest every combination of the given values in parallel and rank them.
@@ -205,15 +158,18 @@ def sweep_command(
     from gridarena.backtest.sweep import METRICS, rerun, run_sweep
 
     if metric not in METRICS:
-        raise _fail(f"--metric: {metric!r} is not one of {', '.join(METRICS)}")
+        raise fail(f"--metric: {metric!r} is not one of {', '.join(METRICS)}")
     if top < 1:
-        raise _fail("--top: must be >= 1")
+        raise fail("--top: must be >= 1")
     if workers is not None and workers < 1:
-        raise _fail("--workers: must be >= 1")
-    config, default_rule, default_path = _config(config_file, maker_fee, taker_fee, slippage_bps)
-    candles, funding = _load(data, symbol)
+        raise fail("--workers: must be >= 1")
+    config = simulation_config(
+        config_file, maker_fee=maker_fee, taker_fee=taker_fee, slippage_bps=slippage_bps
+    )
+    default_rule, default_path = config.fill_rule, config.path
+    candles, funding = load_market(data, symbol)
     if len(candles) == 0:
-        raise _fail("--data: no candles")
+        raise fail("--data: no candles")
     price = float(candles.open[0])
     space: dict[str, list[Any]] = {
         "lower": parse_numbers(lower or repr(round(price * 0.9, 2)), "lower"),
@@ -244,10 +200,10 @@ def sweep_command(
             progress=progress and not as_json,
         )
     except ValueError as exc:
-        raise _fail(str(exc)) from exc
+        raise fail(str(exc)) from exc
     if not sweep.rows:
         reasons = "; ".join(f"{n} × {r}" for r, n in sweep.skip_reasons.items())
-        raise _fail(f"all {sweep.total:,} combinations are invalid: {reasons}")
+        raise fail(f"all {sweep.total:,} combinations are invalid: {reasons}")
     if report is not None:
         from gridarena.backtest.report import write_sweep_report
 
