@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from gridarena.backtest import kernel as k
+from gridarena.backtest import layout as k
 from gridarena.backtest.params import GridParams
 from gridarena.backtest.run import KernelRun, run_kernel
 

@@ -5,7 +5,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from numpy.typing import NDArray
 
-from gridarena.backtest import kernel as k
+from gridarena.backtest import layout as k
 from gridarena.backtest.params import GridParams
 from gridarena.backtest.run import KernelRun, run_kernel
 

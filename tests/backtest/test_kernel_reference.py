@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from numpy.typing import NDArray
 
-from gridarena.backtest import kernel as k
+from gridarena.backtest import layout as k
 from gridarena.backtest.params import GridParams
 from gridarena.backtest.run import run_kernel
 from gridarena.marketdata.generator import generate_market

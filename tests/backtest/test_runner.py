@@ -5,7 +5,7 @@ from decimal import Decimal
 import numpy as np
 import pytest
 
-from gridarena.backtest import kernel as k
+from gridarena.backtest import layout as k
 from gridarena.backtest.runner import BacktestConfig, prepare, run_backtest
 from gridarena.domain.fees import FeeSchedule
 from gridarena.grid.spec import GridSpec, GridSpecError

@@ -5,7 +5,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 from numpy.typing import NDArray
 
-from gridarena.backtest import kernel as k
+from gridarena.backtest import layout as k
 
 FILL_RULES = {"touch": 0, "cross": 1}
 PATHS = {"nearest": 0, "ohlc": 1, "olhc": 2}

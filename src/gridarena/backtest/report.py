@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from numpy.typing import NDArray
 from plotly.subplots import make_subplots
 
-from gridarena.backtest import kernel as k
+from gridarena.backtest import layout as k
 from gridarena.backtest.run import FILL_KINDS
 from gridarena.backtest.runner import BacktestResult
 from gridarena.backtest.sweep import SweepResult, SweepRow

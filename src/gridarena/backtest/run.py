@@ -6,7 +6,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from gridarena.backtest import kernel as k
+from gridarena.backtest import layout as k
+from gridarena.backtest.kernel import run_grid
 from gridarena.backtest.params import GridParams
 
 STOP_REASONS = {
@@ -69,7 +70,7 @@ class KernelRun:
     """Everything one kernel run produced."""
 
     summary: Summary
-    fills: NDArray[np.float64]  # rows of FILL_COLS columns (see kernel.F_*)
+    fills: NDArray[np.float64]  # rows of FILL_COLS columns (see layout.F_*)
     equity: NDArray[np.float64]
     levels: NDArray[np.float64]  # final levels (trailing moves them)
     directions: NDArray[np.int8]
@@ -153,9 +154,7 @@ def run_kernel(
         dirs = np.zeros(q.shape[0], np.int8)
         fills = np.zeros((capacity, k.FILL_COLS), np.float64)
         equity = np.zeros(ts.shape[0] if record else 0, np.float64)
-        stats = k.run_grid(
-            ts, open_, high, low, close, lv, q, vec, f_ts, f_rate, fills, equity, dirs
-        )
+        stats = run_grid(ts, open_, high, low, close, lv, q, vec, f_ts, f_rate, fills, equity, dirs)
         if not record or stats[k.S_OVERFLOW] == 0.0:
             break
         capacity = int(stats[k.S_FILLS]) + 1
