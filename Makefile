@@ -15,14 +15,14 @@ env: uv
 	@$(UV) sync --frozen --quiet
 
 run: env
-	$(UV) run --frozen gridarena up
+	$(UV) run --no-sync gridarena up
 
 test: env
-	$(UV) run --frozen ruff check src tests bench
-	$(UV) run --frozen ruff format --check src tests bench
-	$(UV) run --frozen mypy --strict src
-	$(UV) run --frozen pytest
+	$(UV) run --no-sync ruff check src tests bench
+	$(UV) run --no-sync ruff format --check src tests bench
+	$(UV) run --no-sync mypy --strict src
+	$(UV) run --no-sync pytest
 
 bench: uv
 	@$(UV) sync --frozen --quiet --group bench
-	$(UV) run --frozen --group bench python bench/bench_kernel.py
+	$(UV) run --no-sync --group bench python bench/bench_kernel.py
