@@ -1,13 +1,48 @@
-"""Typed wrapper around numba's njit so compiled functions keep their signatures for mypy."""
+"""Typed wrapper around numba's njit, with a cache that cannot go stale.
 
+numba keys a cached function on its own source file only: when a compiled callee in another
+module changes, the caller's cached machine code silently keeps the old callee. Every compiled
+module of gridarena therefore shares one cache directory named after a hash of all their
+sources, so any change to any of them recompiles everything.
+"""
+
+import hashlib
+import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any, TypeVar, cast
 
 import numba
 
 F = TypeVar("F", bound=Callable[..., Any])
 
+_PACKAGE = Path(__file__).resolve().parent
+# Modules that hold @njit code; keep this list in sync when adding compiled modules.
+COMPILED_MODULES = ("grid/machine.py", "grid/ledger.py", "backtest")
+
+
+def _sources_digest() -> str:
+    h = hashlib.blake2b(digest_size=8)
+    h.update(numba.__version__.encode())
+    for entry in COMPILED_MODULES:
+        path = _PACKAGE / entry
+        files = sorted(path.glob("*.py")) if path.is_dir() else [path]
+        for f in files:
+            h.update(f.name.encode())
+            h.update(f.read_bytes())
+    return h.hexdigest()
+
+
+def _cache_dir() -> Path:
+    root = os.environ.get("GRIDARENA_CACHE_DIR") or os.environ.get("XDG_CACHE_HOME")
+    base = Path(root) if root else Path.home() / ".cache"
+    return base / "gridarena" / f"numba-{_sources_digest()}"
+
+
+if not os.environ.get("NUMBA_CACHE_DIR"):
+    numba.config.CACHE_DIR = str(_cache_dir())
+
 
 def njit(fn: F) -> F:
-    """Compile `fn` in nopython mode with an on-disk cache (repeat CLI runs skip compilation)."""
+    """Compile `fn` in nopython mode with the on-disk cache (repeat CLI runs skip compiling)."""
     return cast(F, numba.njit(cache=True, nogil=True, fastmath=False)(fn))

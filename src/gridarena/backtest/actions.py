@@ -160,6 +160,11 @@ def market_order(
         book_fill(rt, p, fills, candle, slot, side, price, qty, True, kind)
         return price
     px = float(price * (1.0 + side * p[P_SLIPPAGE]))
+    tick = p[P_TICK]
+    if p[P_SLIPPAGE] > 0.0 and tick > 0.0:
+        # Venues fill on the tick grid: slippage rounds to the next tick against the taker.
+        steps = np.ceil(px / tick - 1e-9) if side > 0 else np.floor(px / tick + 1e-9)
+        px = float(steps * tick)
     book_fill(rt, p, fills, candle, slot, side, px, qty, False, kind)
     return px
 

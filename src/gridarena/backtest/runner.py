@@ -1,5 +1,6 @@
 """Backtest a validated `GridSpec` on candles: spec → levels and sizes → compiled kernel."""
 
+import dataclasses
 import time
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -92,6 +93,31 @@ class BacktestResult:
         }
 
 
+def price_tick(prices: NDArray[np.float64], sample: int = 2000) -> Decimal:
+    """Return the coarsest power-of-ten tick every sampled price is a multiple of."""
+    decimals = 0
+    for x in prices[:sample]:
+        text = repr(float(x))
+        if "e" in text or "E" in text:
+            text = f"{Decimal(text):f}"
+        if "." in text:
+            decimals = max(decimals, len(text.split(".")[1].rstrip("0")))
+    return Decimal(1).scaleb(-decimals)
+
+
+def instrument_for_candles(symbol: str, candles: Candles) -> Instrument:
+    """Return the symbol's instrument with a tick fine enough for the candles' prices.
+
+    Replays of spot data (BTCUSDT ticks at 0.01) on a USD-M preset (0.10) would otherwise put
+    the market itself off the venue's price grid.
+    """
+    inst = instrument_for(symbol, reference_price=float(candles.open[0]))
+    tick = price_tick(candles.open)
+    if tick < inst.tick_size:
+        inst = dataclasses.replace(inst, tick_size=tick)
+    return inst
+
+
 def _atr_at_start(spec: GridSpec, candles: Candles) -> tuple[float | None, int]:
     """Return the ATR known before the first traded candle and that candle's index."""
     if spec.spacing is not Spacing.ATR and spec.risk_per_level is None:
@@ -123,7 +149,7 @@ def prepare(
     atr, start = _atr_at_start(spec, candles)
     first_open = float(candles.open[start])
     ref = float(spec.trigger_price) if spec.trigger_price is not None else first_open
-    inst = instrument or instrument_for(spec.symbol, reference_price=first_open)
+    inst = instrument or instrument_for_candles(spec.symbol, candles)
     spec.check_spacing(config.fees.maker, reference_price=ref, atr=atr)
     levels = build_levels(spec, inst, reference_price=ref, atr=atr)
     dirs = assign_directions(levels, _DIRECTION[spec.direction], ref)

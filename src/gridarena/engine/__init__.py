@@ -1,0 +1,1 @@
+"""Event engine: clocks, ordered per-session queues, grid sessions, paper replay."""

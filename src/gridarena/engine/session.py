@@ -1,0 +1,311 @@
+"""A grid session: one GridSpec trading on one venue account through the shared state machine.
+
+The session owns no matching logic: it places the order each slot's state asks for
+(`gridarena.grid.machine`), and moves the slot on when the venue reports the fill — the same
+transitions the backtest kernel applies, which is what the parity test checks.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from decimal import Decimal
+from enum import StrEnum
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from gridarena.backtest.runner import PreparedGrid
+from gridarena.domain.orders import (
+    Fill,
+    Order,
+    OrderRequest,
+    OrderType,
+    TimeInForce,
+)
+from gridarena.domain.types import Side
+from gridarena.execution.client_ids import WHOLE_POSITION, client_order_id
+from gridarena.grid.ledger import A_FUNDING, A_POS, A_WALLET, apply_fill, equity, new_ledger
+from gridarena.grid.machine import (
+    ENTRY_OPEN,
+    EXIT_OPEN,
+    after_fill,
+    assign_directions,
+    initial_state,
+    resting_price,
+    resting_side,
+)
+from gridarena.grid.spec import GridSpec
+from gridarena.venues.base import (
+    FillEvent,
+    FundingPaid,
+    Liquidated,
+    MarketTick,
+    OrderUpdate,
+    Venue,
+    VenueEvent,
+)
+from gridarena.venues.errors import OrderNotFound
+
+_DIRECTION = {"long": 1, "short": -1, "neutral": 0}
+
+
+class SessionStatus(StrEnum):
+    """Lifecycle of a grid session."""
+
+    NEW = "NEW"
+    RUNNING = "RUNNING"
+    PAUSED = "PAUSED"
+    STOPPED = "STOPPED"
+
+
+@dataclass
+class SessionStats:
+    """What the session knows from its own fills."""
+
+    fills: list[Fill] = field(default_factory=list)
+    round_trips: int = 0
+    grid_profit: float = 0.0
+    stop_reason: str = "none"
+    orders_placed: int = 0
+
+
+def _dec(x: float) -> Decimal:
+    return Decimal(repr(float(x)))
+
+
+class GridSession:
+    """Run one grid on one venue account."""
+
+    def __init__(
+        self,
+        *,
+        session_id: str,
+        account: str,
+        venue: Venue,
+        spec: GridSpec,
+        prepared: PreparedGrid,
+        watch_ticks: bool | None = None,
+    ) -> None:
+        self.id = session_id
+        self.account = account
+        self.venue = venue
+        self.spec = spec
+        self.symbol = prepared.instrument.symbol
+        self.params = prepared.params
+        self.levels: NDArray[np.float64] = prepared.levels.copy()
+        self.qty = prepared.qty.copy()
+        n = self.qty.shape[0]
+        self.dirs: NDArray[np.int8] = np.zeros(n, np.int8)
+        self.states: NDArray[np.int8] = np.zeros(n, np.int8)
+        self.entry_px = np.zeros(n, np.float64)
+        self.cycles = np.zeros(n, np.int64)
+        self.slot_orders: list[str | None] = [None] * n
+        self.order_slots: dict[str, int] = {}
+        self.whole_cycle = 0
+        self.status = SessionStatus.NEW
+        self.ledger = new_ledger(self.params.allocation)
+        self.stats = SessionStats()
+        p = self.params
+        has_monitor = bool(
+            p.tp_pct or p.sl_pct or p.stop_top or p.stop_bottom or p.range_exit != "none"
+        )
+        self.watch_ticks = has_monitor if watch_ticks is None else watch_ticks
+
+    # --- orders ------------------------------------------------------------------------------
+    def _next_id(self, slot: int) -> str:
+        if slot == WHOLE_POSITION:
+            self.whole_cycle += 1
+            return client_order_id(self.account, self.id, slot, self.whole_cycle)
+        self.cycles[slot] += 1
+        cid = client_order_id(self.account, self.id, slot, int(self.cycles[slot]))
+        self.slot_orders[slot] = cid
+        self.order_slots[cid] = slot
+        return cid
+
+    async def _place(self, request: OrderRequest) -> Order:
+        self.stats.orders_placed += 1
+        return await self.venue.place_order(request)
+
+    async def _place_resting(self, k: int) -> None:
+        """Place the order slot ``k`` rests in its current state."""
+        s, d = int(self.states[k]), int(self.dirs[k])
+        side = resting_side(s, d)
+        if side == 0:
+            return
+        price = resting_price(self.levels, k, d, s)
+        await self._place(
+            OrderRequest(
+                symbol=self.symbol,
+                side=Side.BUY if side > 0 else Side.SELL,
+                type=OrderType.LIMIT,
+                qty=_dec(self.qty[k]),
+                price=_dec(price),
+                client_id=self._next_id(k),
+                time_in_force=TimeInForce.GTC,
+                reduce_only=False,
+            )
+        )
+
+    async def _enter_now(self, k: int, price: Decimal) -> None:
+        """Enter slot ``k`` at the start price: post-only at the price (maker-first) or market."""
+        side = Side.BUY if self.dirs[k] > 0 else Side.SELL
+        maker = self.params.entry_maker
+        await self._place(
+            OrderRequest(
+                symbol=self.symbol,
+                side=side,
+                type=OrderType.LIMIT if maker else OrderType.MARKET,
+                qty=_dec(self.qty[k]),
+                price=price if maker else None,
+                client_id=self._next_id(k),
+                time_in_force=TimeInForce.GTX if maker else TimeInForce.GTC,
+            )
+        )
+
+    # --- lifecycle ---------------------------------------------------------------------------
+    async def start(self, price: Decimal) -> None:
+        """Start at ``price``: set leverage, enter marketable slots, rest every other order."""
+        await self.venue.set_leverage(self.symbol, max(1, int(self.params.leverage)))
+        px = float(price)
+        self.dirs[:] = assign_directions(self.levels, _DIRECTION[self.params.direction], px)
+        self.status = SessionStatus.RUNNING
+        for k in range(self.dirs.shape[0]):
+            # A marketable slot starts ENTRY_OPEN with its entry sent at once; its fill moves it
+            # to EXIT_OPEN exactly as the kernel's initial entry does.
+            marketable = initial_state(self.levels, k, int(self.dirs[k]), px) == EXIT_OPEN
+            self.states[k] = ENTRY_OPEN
+            if marketable:
+                await self._enter_now(k, price)
+            else:
+                await self._place_resting(k)
+
+    async def pause(self) -> None:
+        """Cancel the resting orders but keep every slot's state for `resume`."""
+        if self.status is not SessionStatus.RUNNING:
+            return
+        await self._cancel_all()
+        self.status = SessionStatus.PAUSED
+
+    async def resume(self) -> None:
+        """Re-place the orders the slots' states ask for."""
+        if self.status is not SessionStatus.PAUSED:
+            return
+        self.status = SessionStatus.RUNNING
+        for k in range(self.dirs.shape[0]):
+            await self._place_resting(k)
+
+    async def stop(self, *, flatten: bool = False, reason: str = "stopped") -> None:
+        """Cancel every order, optionally close the position at market, and stop."""
+        if self.status is SessionStatus.STOPPED:
+            return
+        self.status = SessionStatus.STOPPED
+        self.stats.stop_reason = reason
+        await self._cancel_all()
+        self.states[:] = 0
+        pos = float(self.ledger[A_POS])
+        if flatten and pos != 0.0:
+            await self._place(
+                OrderRequest(
+                    symbol=self.symbol,
+                    side=Side.SELL if pos > 0 else Side.BUY,
+                    type=OrderType.MARKET,
+                    qty=_dec(abs(pos)),
+                    client_id=self._next_id(WHOLE_POSITION),
+                    reduce_only=True,
+                )
+            )
+
+    async def _cancel_all(self) -> None:
+        for k, cid in enumerate(self.slot_orders):
+            if cid is None or resting_side(int(self.states[k]), int(self.dirs[k])) == 0:
+                continue
+            # Already filled or cancelled: its fill event (if any) updates the slot.
+            with contextlib.suppress(OrderNotFound):
+                await self.venue.cancel_order(self.symbol, cid)
+            self.slot_orders[k] = None
+
+    # --- events ------------------------------------------------------------------------------
+    async def handle(self, event: VenueEvent) -> None:
+        """Apply one venue event (called by the session's ordered queue)."""
+        if isinstance(event, FillEvent):
+            await self.on_fill(event.fill)
+        elif isinstance(event, MarketTick):
+            await self.on_tick(event)
+        elif isinstance(event, FundingPaid):
+            self.ledger[A_WALLET] += float(event.amount)
+            self.ledger[A_FUNDING] += float(event.amount)
+        elif isinstance(event, Liquidated):
+            # The venue closed the position; nothing of this grid can stand.
+            self.stats.stop_reason = "liquidated"
+            self.status = SessionStatus.STOPPED
+            self.states[:] = 0
+        elif isinstance(event, OrderUpdate):
+            return
+
+    async def on_fill(self, fill: Fill) -> None:
+        """Book a fill and move its slot on, placing the counter order one level away."""
+        side = 1 if fill.side is Side.BUY else -1
+        price, qty = float(fill.price), float(fill.qty)
+        maker = fill.liquidity.value == "MAKER"
+        rate = self.params.maker_fee if maker else self.params.taker_fee
+        apply_fill(self.ledger, side, price, qty, rate, self.params.multiplier)
+        self.stats.fills.append(fill)
+        k = self.order_slots.pop(fill.client_id, None)
+        if k is None or self.slot_orders[k] != fill.client_id:
+            return  # a whole-position order, or a stale slot order
+        self.slot_orders[k] = None
+        state = int(self.states[k])
+        if state == EXIT_OPEN:
+            d = int(self.dirs[k])
+            self.stats.round_trips += 1
+            self.stats.grid_profit += d * qty * self.params.multiplier * (price - self.entry_px[k])
+        else:
+            self.entry_px[k] = price
+        running = self.status is SessionStatus.RUNNING
+        self.states[k] = after_fill(state, running)
+        if running:
+            await self._place_resting(k)
+
+    async def on_tick(self, tick: MarketTick) -> None:
+        """Check the session's stops on a price move (TP/SL, stop-top/bottom, range exit)."""
+        if self.status is not SessionStatus.RUNNING or tick.symbol != self.symbol:
+            return
+        p = self.params
+        px = float(tick.price)
+        eq = equity(self.ledger, px, p.multiplier)
+        if p.tp_pct and eq >= p.allocation * (1 + p.tp_pct):
+            await self.stop(flatten=True, reason="take_profit")
+        elif p.sl_pct and eq <= p.allocation * (1 - p.sl_pct):
+            await self.stop(flatten=True, reason="stop_loss")
+        elif p.stop_top and px >= p.stop_top:
+            await self.stop(flatten=True, reason="stop_top")
+        elif p.stop_bottom and px <= p.stop_bottom:
+            await self.stop(flatten=True, reason="stop_bottom")
+        elif p.range_exit != "none" and not self.levels[0] <= px <= self.levels[-1]:
+            await self.stop(flatten=p.range_exit == "stop_and_close", reason="range_exit")
+
+    def status_dict(self, mark: float | None = None) -> dict[str, Any]:
+        """Return the session's status: slots by state, position, PnL."""
+        counts = np.bincount(self.states.astype(np.int64), minlength=4)
+        mark = mark if mark is not None else float(self.levels[len(self.levels) // 2])
+        eq = equity(self.ledger, mark, self.params.multiplier)
+        return {
+            "session_id": self.id,
+            "account": self.account,
+            "symbol": self.symbol,
+            "status": self.status.value,
+            "slots": {
+                "empty": int(counts[0]),
+                "entry_open": int(counts[1]),
+                "exit_open": int(counts[3]),
+            },
+            "position": float(self.ledger[A_POS]),
+            "wallet": float(self.ledger[A_WALLET]),
+            "equity": eq,
+            "fills": len(self.stats.fills),
+            "round_trips": self.stats.round_trips,
+            "grid_profit": self.stats.grid_profit,
+            "stop_reason": self.stats.stop_reason,
+        }

@@ -1,0 +1,1 @@
+"""Order lifecycle: client ids, tracking, submission and reconciliation."""

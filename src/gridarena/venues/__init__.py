@@ -1,0 +1,1 @@
+"""Venues: the protocol, the simulator and live adapters."""

@@ -1,0 +1,1 @@
+"""The simulated perpetual-futures venue."""

@@ -1,0 +1,560 @@
+"""The simulated perpetual-futures exchange: orders, matching along the candle path, accounts.
+
+It behaves like a USD-M venue towards its clients — filters and error codes, client order ids
+unique per account, margin checks, reduce-only and post-only, stop orders, funding and
+liquidation — while its market is a replay (`SimMarket`) advanced one tick at a time. Each tick
+fills what the path crosses, nearest first, with the same rule as the backtest kernel.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+
+from gridarena.domain.instrument import FilterViolation
+from gridarena.domain.orders import (
+    Balance,
+    Fill,
+    Liquidity,
+    MarginMode,
+    Order,
+    OrderRequest,
+    OrderStatus,
+    OrderType,
+    Position,
+)
+from gridarena.domain.types import Side
+from gridarena.venues.base import FillEvent, FundingPaid, Liquidated, MarketTick, OrderUpdate
+from gridarena.venues.base import VenueEvent as Event
+from gridarena.venues.errors import (
+    DuplicateClientOrderId,
+    InsufficientMargin,
+    OrderNotFound,
+    OrderRejected,
+    PermanentVenueError,
+    PostOnlyWouldTake,
+    ReduceOnlyRejected,
+)
+from gridarena.venues.sim.book import SimOrder, SymbolBook
+from gridarena.venues.sim.ledger import ZERO, SimAccount, liquidation_price
+from gridarena.venues.sim.market import SimMarket
+
+Listener = Callable[[Event], None]
+_FILTER_CODES = {"PRICE_FILTER": -4014, "LOT_SIZE": -1111, "MIN_NOTIONAL": -4164, "MAX_QTY": -4005}
+_INF = float("inf")
+
+
+@dataclass(frozen=True, slots=True)
+class SimConfig:
+    """Venue rules: fees, market-order slippage, fill rule, maintenance margin."""
+
+    maker_fee: Decimal = Decimal("0.0002")
+    taker_fee: Decimal = Decimal("0.0005")
+    slippage_bps: Decimal = Decimal(0)
+    fill_rule: str = "cross"
+    maintenance_margin: Decimal = Decimal("0.004")
+    asset: str = "USDT"
+    default_leverage: int = 20
+    check_margin: bool = True
+
+
+class SimExchange:
+    """Several sub-accounts trading a set of replayed markets."""
+
+    def __init__(self, markets: Iterable[SimMarket], config: SimConfig = SimConfig()) -> None:
+        self.markets = {m.symbol: m for m in markets}
+        self.books = {s: SymbolBook() for s in self.markets}
+        self.mults = {s: m.instrument.contract_multiplier for s, m in self.markets.items()}
+        self.config = config
+        self.accounts: dict[str, SimAccount] = {}
+        self.orders: dict[str, dict[str, SimOrder]] = {}
+        self.fills: dict[str, list[Fill]] = {}
+        self.reserved: dict[str, Decimal] = {}
+        self.listeners: dict[str, list[Listener]] = {}
+        self.market_listeners: list[Listener] = []
+        self.stats: Counter[str] = Counter()
+        self._seq = 0
+        self._trades = 0
+        self._liq: dict[str, tuple[float, float]] = {}  # symbol → (highest long liq, lowest short)
+
+    # --- accounts --------------------------------------------------------------------------
+    def add_account(self, name: str, balance: Decimal) -> None:
+        """Open a sub-account funded with ``balance``."""
+        if name in self.accounts:
+            raise ValueError(f"account {name!r} exists")
+        self.accounts[name] = SimAccount(name=name, wallet=Decimal(balance))
+        self.orders[name] = {}
+        self.fills[name] = []
+        self.reserved[name] = ZERO
+
+    def subscribe(self, account: str, listener: Listener) -> None:
+        """Deliver ``account``'s order, fill, funding and liquidation events to ``listener``."""
+        self.listeners.setdefault(account, []).append(listener)
+
+    def _account(self, name: str) -> SimAccount:
+        try:
+            return self.accounts[name]
+        except KeyError:
+            raise PermanentVenueError(f"unknown account {name!r}", code=-2015) from None
+
+    def _market(self, symbol: str) -> SimMarket:
+        try:
+            return self.markets[symbol]
+        except KeyError:
+            raise OrderRejected(f"Invalid symbol {symbol!r}.", code=-1121) from None
+
+    def _emit(self, account: str, event: Event) -> None:
+        for listener in self.listeners.get(account, ()):
+            listener(event)
+
+    def marks(self) -> dict[str, Decimal]:
+        """Return the current price of every market."""
+        return {s: m.price_decimal for s, m in self.markets.items()}
+
+    def leverage(self, account: SimAccount, symbol: str) -> int:
+        """Return the account's leverage for ``symbol``."""
+        return account.leverage.get(symbol, self.config.default_leverage)
+
+    def set_leverage(
+        self, account: str, symbol: str, leverage: int, mode: MarginMode | None = None
+    ) -> None:
+        """Set leverage (1..the instrument's maximum) and optionally the margin mode."""
+        acct = self._account(account)
+        market = self._market(symbol)
+        if not 1 <= leverage <= market.instrument.max_leverage:
+            raise OrderRejected(f"Leverage {leverage} is not valid", code=-4028)
+        acct.leverage[symbol] = leverage
+        if mode is not None:
+            if acct.position(symbol).qty != 0 and acct.margin_mode.get(symbol) not in (None, mode):
+                raise OrderRejected("Margin type cannot be changed with a position.", code=-4048)
+            acct.margin_mode[symbol] = mode
+        self._liq.pop(symbol, None)
+
+    # --- orders ----------------------------------------------------------------------------
+    def place(self, account: str, req: OrderRequest) -> Order:
+        """Accept, execute or reject an order as the venue would."""
+        acct = self._account(account)
+        market = self._market(req.symbol)
+        book = self.books[req.symbol]
+        if req.client_id in self.orders[account]:
+            self.stats["duplicate_client_id"] += 1
+            raise DuplicateClientOrderId("ClientOrderId is duplicated.", code=-4116)
+        self._validate(acct, market, req)
+        ts = market.ts_ms()
+        self._seq += 1
+        order = SimOrder(account, req, str(self._seq), self._seq, ts)
+        order.margin = self._order_margin(acct, market, req)
+        needs_margin = order.margin > 0 and self.config.check_margin
+        if needs_margin and order.margin > self.available(acct):
+            self.stats["rejected"] += 1
+            raise InsufficientMargin("Margin is insufficient.", code=-2019)
+        cur = market.price
+        if req.type is OrderType.LIMIT:
+            price = float(req.price or 0)
+            crosses = price >= cur if order.side > 0 else price <= cur
+            if crosses and req.post_only and price != cur:
+                self.stats["rejected"] += 1
+                raise PostOnlyWouldTake(
+                    "Due to the order could not be executed as maker, the Post Only order "
+                    "will be rejected.",
+                    code=-5022,
+                )
+        elif req.type is not OrderType.MARKET:
+            stop = float(req.stop_price or 0)
+            fires_down = (req.type is OrderType.STOP_MARKET) == (order.side < 0)
+            if (cur <= stop) if fires_down else (cur >= stop):
+                self.stats["rejected"] += 1
+                raise OrderRejected("Order would immediately trigger.", code=-2021)
+        self.orders[account][req.client_id] = order
+        self.stats["accepted"] += 1
+        self.reserved[account] += order.margin
+        self._emit(account, OrderUpdate(order.view(), ts))
+        if req.type is OrderType.MARKET:
+            self._execute(order, self._slipped(market, market.price_decimal, order.side), False)
+        elif req.type is OrderType.LIMIT and crosses:
+            # A post-only order exactly at the last price joins the front of the queue and is
+            # filled there as maker — the backtest's assumption for maker-first entries.
+            maker = req.post_only
+            px = (req.price or ZERO) if maker else market.price_decimal
+            self._execute(order, px, maker)
+        else:
+            book.add(order)
+            self._liq.pop(req.symbol, None)
+        return order.view()
+
+    def _validate(self, acct: SimAccount, market: SimMarket, req: OrderRequest) -> None:
+        inst = market.instrument
+        if req.qty <= 0 and not req.close_position:
+            raise OrderRejected("Quantity less than or equal to zero.", code=-4003)
+        if req.type is OrderType.LIMIT and req.price is None:
+            raise OrderRejected("Mandatory parameter 'price' was not sent.", code=-1102)
+        is_stop = req.type in (OrderType.STOP_MARKET, OrderType.TAKE_PROFIT_MARKET)
+        if is_stop and req.stop_price is None:
+            raise OrderRejected("Mandatory parameter 'stopPrice' was not sent.", code=-1102)
+        price = req.price if req.price is not None else req.stop_price or market.price_decimal
+        try:
+            if req.qty > 0:
+                inst.check(price, req.qty)
+            if req.price is not None and req.price != inst.round_price(req.price, "down"):
+                raise FilterViolation("PRICE_FILTER", "Price not increased by tick size.")
+        except FilterViolation as exc:
+            self.stats["rejected"] += 1
+            raise OrderRejected(str(exc), code=_FILTER_CODES.get(exc.code, -1013)) from exc
+        if req.reduce_only or req.close_position:
+            pos = acct.position(req.symbol).qty
+            side = 1 if req.side is Side.BUY else -1
+            if req.type is OrderType.MARKET and (pos == 0 or (pos > 0) == (side > 0)):
+                self.stats["rejected"] += 1
+                raise ReduceOnlyRejected("ReduceOnly Order is rejected.", code=-2022)
+
+    def _order_margin(self, acct: SimAccount, market: SimMarket, req: OrderRequest) -> Decimal:
+        """Return the initial margin an order needs: none when it only reduces the position."""
+        if req.reduce_only or req.close_position:
+            return ZERO
+        pos = acct.position(req.symbol).qty
+        side = 1 if req.side is Side.BUY else -1
+        increasing = (
+            req.qty if pos == 0 or (pos > 0) == (side > 0) else max(ZERO, req.qty - abs(pos))
+        )
+        if increasing == 0:
+            return ZERO
+        price = req.price if req.price is not None else market.price_decimal
+        mult = market.instrument.contract_multiplier
+        return increasing * price * mult / Decimal(self.leverage(acct, req.symbol))
+
+    def available(self, acct: SimAccount) -> Decimal:
+        """Return what new orders may use: equity − position margin − reserved order margin."""
+        marks = self.marks()
+        return (
+            acct.wallet
+            + acct.unrealized(marks, self.mults)
+            - acct.initial_margin(marks, self.mults)
+            - self.reserved[acct.name]
+        )
+
+    def cancel(self, account: str, symbol: str, client_id: str) -> Order:
+        """Cancel an open order by client id (Binance -2011 when unknown or closed)."""
+        self._account(account)
+        order = self.orders[account].get(client_id)
+        if order is None or order.request.symbol != symbol or not order.status.is_open:
+            raise OrderNotFound("Unknown order sent.", code=-2011)
+        self._close(order, OrderStatus.CANCELED)
+        return order.view()
+
+    def cancel_all(self, account: str, symbol: str | None = None) -> list[Order]:
+        """Cancel every open order of the account (of one symbol, or all)."""
+        out = []
+        for order in list(self.orders[account].values()):
+            if order.status.is_open and (symbol is None or order.request.symbol == symbol):
+                self._close(order, OrderStatus.CANCELED)
+                out.append(order.view())
+        return out
+
+    def _close(self, order: SimOrder, status: OrderStatus) -> None:
+        market = self.markets[order.request.symbol]
+        self.books[order.request.symbol].remove(order)
+        order.status = status
+        order.updated_ms = market.ts_ms()
+        self.reserved[order.account] -= order.margin
+        order.margin = ZERO
+        self._emit(order.account, OrderUpdate(order.view(), order.updated_ms))
+
+    def get(self, account: str, client_id: str, symbol: str | None = None) -> Order:
+        """Return an order by client id (Binance -2013 when the venue has none)."""
+        self._account(account)
+        order = self.orders[account].get(client_id)
+        if order is None or (symbol is not None and order.request.symbol != symbol):
+            raise OrderNotFound("Order does not exist.", code=-2013)
+        return order.view()
+
+    def open_orders(self, account: str, symbol: str | None = None) -> list[Order]:
+        """Return the account's open orders."""
+        self._account(account)
+        return [
+            o.view()
+            for o in self.orders[account].values()
+            if o.status.is_open and (symbol is None or o.request.symbol == symbol)
+        ]
+
+    def fills_since(self, account: str, since_ms: int, symbol: str | None = None) -> list[Fill]:
+        """Return the account's fills at or after ``since_ms``."""
+        self._account(account)
+        return [
+            f
+            for f in self.fills[account]
+            if f.ts_ms >= since_ms and (symbol is None or f.symbol == symbol)
+        ]
+
+    # --- execution -------------------------------------------------------------------------
+    def _slipped(self, market: SimMarket, price: Decimal, side: int) -> Decimal:
+        """Apply slippage against the taker, rounded to a tick on the adverse side."""
+        slip = self.config.slippage_bps / Decimal(10_000)
+        if slip == 0:
+            return price
+        raw = price * (1 + side * slip)
+        tick = market.instrument.tick_size
+        mode = ROUND_CEILING if side > 0 else ROUND_FLOOR
+        return (raw / tick).to_integral_value(rounding=mode) * tick
+
+    def _execute(self, order: SimOrder, price: Decimal, maker: bool) -> None:
+        """Fill what is left of ``order`` at ``price``."""
+        acct = self.accounts[order.account]
+        req = order.request
+        market = self.markets[req.symbol]
+        ts = market.ts_ms()
+        qty = req.qty - order.filled
+        pos = acct.position(req.symbol).qty
+        if req.reduce_only or req.close_position:
+            reducing = pos != 0 and (pos > 0) != (order.side > 0)
+            qty = (abs(pos) if req.close_position else min(qty, abs(pos))) if reducing else ZERO
+        self.reserved[order.account] -= order.margin
+        order.margin = ZERO
+        if qty <= 0:
+            order.status = OrderStatus.EXPIRED
+            order.updated_ms = ts
+            self._emit(order.account, OrderUpdate(order.view(), ts))
+            return
+        mult = market.instrument.contract_multiplier
+        rate = self.config.maker_fee if maker else self.config.taker_fee
+        fee = price * qty * mult * rate
+        realized = acct.apply_fill(req.symbol, order.side, price, qty, fee, mult)
+        total = order.filled + qty
+        prev = (order.avg_price or ZERO) * order.filled
+        order.avg_price = (prev + price * qty) / total
+        order.filled = total
+        order.status = OrderStatus.FILLED
+        order.updated_ms = ts
+        self._trades += 1
+        fill = Fill(
+            trade_id=f"{req.symbol}-{self._trades}",
+            symbol=req.symbol,
+            client_id=req.client_id,
+            venue_order_id=order.venue_id,
+            side=req.side,
+            price=price,
+            qty=qty,
+            fee=fee,
+            liquidity=Liquidity.MAKER if maker else Liquidity.TAKER,
+            realized_pnl=realized,
+            ts_ms=ts,
+            fee_asset=self.config.asset,
+            candle=market.i if not market.done else len(market.candles) - 1,
+        )
+        self.fills[order.account].append(fill)
+        self._liq.pop(req.symbol, None)
+        self._emit(order.account, FillEvent(fill))
+        self._emit(order.account, OrderUpdate(order.view(), ts))
+
+    # --- positions and balances -------------------------------------------------------------
+    def positions(self, account: str) -> list[Position]:
+        """Return the account's non-flat positions with mark, PnL and liquidation price."""
+        acct = self._account(account)
+        marks = self.marks()
+        out = []
+        for symbol, pos in acct.positions.items():
+            if pos.qty == 0:
+                continue
+            mult = self.mults[symbol]
+            out.append(
+                Position(
+                    symbol=symbol,
+                    qty=pos.qty,
+                    entry_price=pos.entry,
+                    mark_price=marks[symbol],
+                    unrealized_pnl=pos.qty * mult * (marks[symbol] - pos.entry),
+                    leverage=self.leverage(acct, symbol),
+                    margin_mode=acct.margin_mode.get(symbol, MarginMode.CROSS),
+                    liquidation_price=self._liq_price(acct, symbol, marks),
+                    isolated_margin=pos.isolated_margin,
+                )
+            )
+        return out
+
+    def balance(self, account: str) -> Balance:
+        """Return the account's wallet, unrealized PnL and available margin."""
+        acct = self._account(account)
+        upnl = acct.unrealized(self.marks(), self.mults)
+        return Balance(self.config.asset, acct.wallet, upnl, self.available(acct))
+
+    def _liq_price(
+        self, acct: SimAccount, symbol: str, marks: dict[str, Decimal]
+    ) -> Decimal | None:
+        pos = acct.positions[symbol]
+        if acct.margin_mode.get(symbol, MarginMode.CROSS) is MarginMode.ISOLATED:
+            margin = pos.isolated_margin
+        else:
+            others = sum(
+                (
+                    p.qty * self.mults[s] * (marks[s] - p.entry)
+                    for s, p in acct.positions.items()
+                    if s != symbol and p.qty
+                ),
+                ZERO,
+            )
+            margin = acct.wallet + others
+        mult = self.mults[symbol]
+        return liquidation_price(pos.qty, pos.entry, margin, mult, self.config.maintenance_margin)
+
+    def _liq_bounds(self, symbol: str) -> tuple[float, float]:
+        """Return the highest long and lowest short liquidation price on ``symbol`` (cached)."""
+        cached = self._liq.get(symbol)
+        if cached is not None:
+            return cached
+        marks = self.marks()
+        down, up = -_INF, _INF
+        for acct in self.accounts.values():
+            pos = acct.positions.get(symbol)
+            if pos is None or pos.qty == 0:
+                continue
+            px = self._liq_price(acct, symbol, marks)
+            if px is None:
+                continue
+            if pos.qty > 0:
+                down = max(down, float(px))
+            else:
+                up = min(up, float(px))
+        self._liq[symbol] = (down, up)
+        return down, up
+
+    # --- the clock ---------------------------------------------------------------------------
+    @property
+    def done(self) -> bool:
+        """Tell whether every market has been replayed."""
+        return all(m.done for m in self.markets.values())
+
+    def step(self) -> None:
+        """Advance every market one tick, settling funding and filling what the path crosses."""
+        for market in self.markets.values():
+            if market.done:
+                continue
+            self._pay_funding(market)
+            a, b, gap = market.segment()
+            self._walk(market, a, b, gap)
+            market.finish_tick(b)
+            if market.phase == 0:
+                # Cross-margin liquidation prices move with other symbols' marks: refresh them
+                # at every close.
+                self._liq.clear()
+            if self.market_listeners:
+                tick = MarketTick(
+                    market.symbol,
+                    market.price_decimal,
+                    market.ts_ms(),
+                    market.i - (1 if market.phase == 0 else 0),
+                    (market.phase - 1) % 4,
+                )
+                for listener in self.market_listeners:
+                    listener(tick)
+
+    def _pay_funding(self, market: SimMarket) -> None:
+        for rate, ts in market.due_funding():
+            mark = Decimal(repr(float(market.candles.open[market.i])))
+            for acct in self.accounts.values():
+                amount = acct.apply_funding(
+                    market.symbol, mark, Decimal(repr(rate)), self.mults[market.symbol]
+                )
+                if amount:
+                    self._emit(
+                        acct.name, FundingPaid(market.symbol, amount, Decimal(repr(rate)), ts)
+                    )
+            self._liq.pop(market.symbol, None)
+
+    def _walk(self, market: SimMarket, a: float, b: float, gap: bool) -> None:
+        """Move ``market`` from ``a`` to ``b`` handling every crossed order in price order."""
+        if a == b:
+            return
+        book = self.books[market.symbol]
+        cross = self.config.fill_rule == "cross"
+        down = b < a
+        sgn = -1.0 if down else 1.0
+        cur = a
+        while True:
+            best = _INF
+            kind = ""
+            limit = book.best_buy() if down else book.best_sell()
+            if (
+                (b < limit if cross else b <= limit)
+                if down
+                else (b > limit if cross else b >= limit)
+            ):
+                best, kind = max(0.0, sgn * (limit - cur)), "limit"
+            liq_down, liq_up = self._liq_bounds(market.symbol)
+            liq = liq_down if down else liq_up
+            if sgn * (b - liq) >= 0 and max(0.0, sgn * (liq - cur)) < best:
+                best, kind = max(0.0, sgn * (liq - cur)), "liq"
+            stop = book.best_stop_down() if down else book.best_stop_up()
+            if sgn * (b - stop) >= 0 and max(0.0, sgn * (stop - cur)) < best:
+                best, kind = max(0.0, sgn * (stop - cur)), "stop"
+            if not kind:
+                return
+            at = cur + sgn * best
+            market.price = at
+            if kind == "limit":
+                order = (book.buys if down else book.sells)[0][1]
+                book.remove(order)
+                self._execute(order, order.request.price or ZERO, True)
+            elif kind == "stop":
+                order = (book.stops_down if down else book.stops_up)[0][1]
+                book.remove(order)
+                trigger = Decimal(repr(b if gap else at))
+                self._execute(order, self._slipped(market, trigger, order.side), False)
+            else:
+                self._liquidate(market, liq, Decimal(repr(b if gap else at)))
+            cur = at
+
+    def _liquidate(self, market: SimMarket, liq: float, price: Decimal) -> None:
+        """Close every position whose liquidation price is ``liq`` on this symbol."""
+        marks = self.marks()
+        for acct in list(self.accounts.values()):
+            pos = acct.positions.get(market.symbol)
+            if pos is None or pos.qty == 0:
+                continue
+            px = self._liq_price(acct, market.symbol, marks)
+            if px is None or float(px) != liq:
+                continue
+            isolated = acct.margin_mode.get(market.symbol) is MarginMode.ISOLATED
+            for order in list(self.orders[acct.name].values()):
+                if order.status.is_open and (not isolated or order.request.symbol == market.symbol):
+                    self._close(order, OrderStatus.CANCELED)
+            symbols = (
+                [market.symbol] if isolated else [s for s, p in acct.positions.items() if p.qty]
+            )
+            for symbol in symbols:
+                self._force_close(acct, symbol, price if symbol == market.symbol else marks[symbol])
+            if isolated:
+                loss = max(ZERO, acct.positions[market.symbol].isolated_margin)
+            else:
+                loss = acct.wallet
+            acct.wallet -= loss
+            acct.liquidation_loss += loss
+        self._liq.pop(market.symbol, None)
+
+    def _force_close(self, acct: SimAccount, symbol: str, price: Decimal) -> None:
+        pos = acct.positions[symbol]
+        qty = abs(pos.qty)
+        side = -1 if pos.qty > 0 else 1
+        mult = self.mults[symbol]
+        fee = price * qty * mult * self.config.taker_fee
+        realized = acct.apply_fill(symbol, side, price, qty, fee, mult)
+        market = self.markets[symbol]
+        self._trades += 1
+        fill = Fill(
+            trade_id=f"{symbol}-{self._trades}",
+            symbol=symbol,
+            client_id=f"liquidation-{self._trades}",
+            venue_order_id="0",
+            side=Side.BUY if side > 0 else Side.SELL,
+            price=price,
+            qty=qty,
+            fee=fee,
+            liquidity=Liquidity.TAKER,
+            realized_pnl=realized,
+            ts_ms=market.ts_ms(),
+            fee_asset=self.config.asset,
+            candle=market.i,
+        )
+        self.fills[acct.name].append(fill)
+        self._emit(acct.name, FillEvent(fill))
+        self._emit(acct.name, Liquidated(symbol, price, qty, market.ts_ms()))
