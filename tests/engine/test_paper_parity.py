@@ -49,7 +49,9 @@ def _spec(candles: Candles, symbol: str, direction: str, spacing: str) -> GridSp
     )
 
 
-def _backtest_rows(spec: GridSpec, candles: Candles, config: BacktestConfig) -> tuple[list[Row], float]:
+def _backtest_rows(
+    spec: GridSpec, candles: Candles, config: BacktestConfig
+) -> tuple[list[Row], float]:
     run = run_backtest(spec, candles, config=config).run
     rows = [
         (int(f[k.F_CANDLE]), int(f[k.F_SIDE]), round(float(f[k.F_PRICE]), 8), float(f[k.F_QTY]))
@@ -65,7 +67,12 @@ async def _paper_rows(
     await engine.run()
     await engine.close()
     rows = [
-        (int(f.candle or 0), 1 if f.side.value == "BUY" else -1, round(float(f.price), 8), float(f.qty))
+        (
+            int(f.candle or 0),
+            1 if f.side.value == "BUY" else -1,
+            round(float(f.price), 8),
+            float(f.qty),
+        )
         for f in engine.exchange.fills["paper"]
     ]
     return rows, float(engine.exchange.accounts["paper"].realized)

@@ -14,7 +14,7 @@ RoundMode = Literal["nearest", "down", "up"]
 _ROUNDING = {"nearest": ROUND_HALF_UP, "down": ROUND_FLOOR, "up": ROUND_CEILING}
 
 
-class FilterViolation(ValueError):  # noqa: N818 - name fixed by the shared API
+class FilterViolation(ValueError):
     """An order a venue would reject; `code` mirrors the venue's filter name."""
 
     def __init__(self, code: str, message: str) -> None:
