@@ -40,7 +40,8 @@ def _cache_dir() -> Path:
 
 
 if not os.environ.get("NUMBA_CACHE_DIR"):
-    numba.config.CACHE_DIR = str(_cache_dir())
+    # setattr: numba.config's attributes are created at runtime, so type checkers can't see them.
+    setattr(numba.config, "CACHE_DIR", str(_cache_dir()))  # noqa: B010
 
 
 def njit(fn: F) -> F:
