@@ -119,14 +119,7 @@ def backtest(
     as_json: JsonOpt = False,
 ) -> None:
     """Backtest one grid on candle files, or on the embedded generated market."""
-    base: dict[str, Any] = {}
-    if spec_file is not None:
-        try:
-            base = json.loads(spec_file.read_text())
-        except (OSError, json.JSONDecodeError) as exc:
-            raise fail(f"--spec: cannot read {spec_file}: {exc}") from exc
-        if not isinstance(base, dict):
-            raise fail("--spec: the file must hold one JSON object")
+    base = read_spec_file(spec_file)
     candles, fund = load_market(data, symbol or base.get("symbol"), funding)
     overrides = {
         "symbol": symbol or base.get("symbol") or candles.symbol,
@@ -163,6 +156,144 @@ def backtest(
         print_summary(result)
         if report is not None:
             console.print(f"report written to {report}")
+
+
+@app.command()
+def paper(
+    data: DataOpt = None,
+    spec_file: Annotated[
+        Path | None, typer.Option("--spec", help="Grid spec JSON (options override it).")
+    ] = None,
+    symbol: SymbolOpt = None,
+    lower: Annotated[float | None, typer.Option(help="Lowest grid level.")] = None,
+    upper: Annotated[float | None, typer.Option(help="Highest grid level.")] = None,
+    grids: Annotated[int | None, typer.Option(help="Number of grids (levels − 1).")] = None,
+    spacing: Annotated[str | None, typer.Option(help="arithmetic|geometric|…")] = None,
+    direction: Annotated[str | None, typer.Option(help="long|short|neutral")] = None,
+    allocation: Annotated[float | None, typer.Option(help="Margin allocated (quote).")] = None,
+    leverage: Annotated[int | None, typer.Option(help="Leverage.")] = None,
+    balance: Annotated[
+        float | None, typer.Option(help="Account balance (default: the allocation).")
+    ] = None,
+    fill_rule: Annotated[str | None, typer.Option(help="touch|cross")] = None,
+    path: Annotated[str | None, typer.Option(help="Intrabar path nearest|ohlc|olhc")] = None,
+    maker_fee: MakerFeeOpt = None,
+    taker_fee: TakerFeeOpt = None,
+    slippage_bps: SlippageOpt = None,
+    speed: Annotated[
+        float, typer.Option(help="Replay speed: 0 as fast as possible, 1 real time, N = N×.")
+    ] = 0.0,
+    config_file: ConfigOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Paper-trade a grid on the simulated venue over candle files or the generated market."""
+    import asyncio
+
+    from gridarena.engine.build import paper_run
+
+    base = read_spec_file(spec_file)
+    candles, fund = load_market(data, symbol or base.get("symbol"), None)
+    overrides = {
+        "symbol": symbol or base.get("symbol") or candles.symbol,
+        "lower": lower,
+        "upper": upper,
+        "grids": grids,
+        "spacing": spacing,
+        "direction": direction,
+        "base_allocation": allocation,
+        "leverage": leverage,
+    }
+    spec = build_spec(base, overrides)
+    config = simulation_config(
+        config_file,
+        fill_rule=fill_rule,
+        path=path,
+        maker_fee=maker_fee,
+        taker_fee=taker_fee,
+        slippage_bps=slippage_bps,
+    )
+    if speed < 0:
+        raise fail("--speed: must be >= 0")
+    if balance is not None and balance <= 0:
+        raise fail("--balance: must be > 0")
+    try:
+        engine, session, _prepared = paper_run(
+            spec, candles, config=config, funding=fund, balance=balance
+        )
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
+    total = 4 * len(engine.exchange.markets[session.symbol].candles)
+
+    async def main() -> float:
+        if as_json:
+            elapsed = await engine.run(speed=speed)
+        else:
+            from rich.progress import BarColumn, Progress, TextColumn
+
+            with Progress(
+                TextColumn("[bold]paper[/] {task.description}"),
+                BarColumn(),
+                TextColumn("{task.percentage:>3.0f}%"),
+                console=console,
+                transient=True,
+            ) as bar:
+                task = bar.add_task(session.symbol, total=total)
+
+                def progress(n: int) -> None:
+                    st = session.status_dict(engine.exchange.markets[session.symbol].price)
+                    bar.update(
+                        task,
+                        completed=n,
+                        description=f"{session.symbol} equity {st['equity']:,.2f} "
+                        f"fills {st['fills']} pos {st['position']:+.4f}",
+                    )
+
+                elapsed = await engine.run(speed=speed, on_progress=progress)
+        await engine.close()
+        return elapsed
+
+    elapsed = asyncio.run(main())
+    summary = engine.summary(session.account, elapsed)
+    summary["config"] = config.to_dict()
+    summary["symbol"] = session.symbol
+    if as_json:
+        sys.stdout.write(json.dumps(summary, default=str) + "\n")
+        return
+    table = Table(
+        title=f"Paper {session.symbol} — {summary['candles']:,} candles", show_header=False
+    )
+    for key in (
+        "fills",
+        "round_trips",
+        "realized_pnl",
+        "unrealized_pnl",
+        "fees",
+        "funding",
+        "final_equity",
+        "max_drawdown",
+        "elapsed_s",
+    ):
+        val = summary[key]
+        table.add_row(key, f"{val:,.4f}" if isinstance(val, float) else str(val))
+    state = summary["account_state"]
+    table.add_row("open orders", str(state["open_orders"]))
+    table.add_row(
+        "positions", ", ".join(f"{p['symbol']} {p['qty']:+}" for p in state["positions"]) or "flat"
+    )
+    console.print(table)
+
+
+def read_spec_file(spec_file: Path | None) -> dict[str, Any]:
+    """Read a grid spec JSON file (empty when none is given)."""
+    if spec_file is None:
+        return {}
+    try:
+        base = json.loads(spec_file.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise fail(f"--spec: cannot read {spec_file}: {exc}") from exc
+    if not isinstance(base, dict):
+        raise fail("--spec: the file must hold one JSON object")
+    return base
 
 
 @app.command()

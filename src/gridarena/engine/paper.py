@@ -7,8 +7,9 @@ market moves on. That makes a replay deterministic and lets it match the backtes
 
 from __future__ import annotations
 
+import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -138,13 +139,30 @@ class PaperEngine:
             await self._drain()
 
     async def run(
-        self, *, max_ticks: int | None = None, on_progress: Callable[[int], None] | None = None
+        self,
+        *,
+        max_ticks: int | None = None,
+        on_progress: Callable[[int], None] | None = None,
+        speed: float = 0.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> float:
-        """Replay until the data ends (or ``max_ticks``); return the wall time."""
+        """Replay until the data ends (or ``max_ticks``); return the wall time.
+
+        ``speed`` 0 replays as fast as possible; 1 in real time; N at N× (a 1m candle every
+        60/N s). ``clock`` and ``sleep`` are injected so tests never wait.
+        """
         t0 = time.perf_counter()
         await self.start_all()
         n = 0
+        start = clock()
+        tf_s = min(m.candles.timeframe_ms for m in self.exchange.markets.values()) / 1000.0
         while not self.exchange.done and (max_ticks is None or n < max_ticks):
+            if speed > 0 and n % 4 == 0:
+                due = start + (n // 4) * tf_s / speed
+                wait = due - clock()
+                if wait > 0:
+                    await sleep(wait)
             await self.step()
             n += 1
             if on_progress is not None and n % 4096 == 0:
@@ -216,6 +234,17 @@ class PaperEngine:
                 }
                 for s in sessions
                 if s.stats.stop_reason not in ("none", "stopped")
+            ]
+            + [
+                {
+                    "kind": "order_rejected",
+                    "account": account,
+                    "session_id": s.id,
+                    "reason_code": f"VENUE_{r['code']}",
+                    "detail": r,
+                }
+                for s in sessions
+                for r in s.stats.rejections
             ],
         }
 

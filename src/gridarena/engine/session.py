@@ -46,7 +46,7 @@ from gridarena.venues.base import (
     Venue,
     VenueEvent,
 )
-from gridarena.venues.errors import OrderNotFound
+from gridarena.venues.errors import OrderNotFound, PermanentVenueError
 
 _DIRECTION = {"long": 1, "short": -1, "neutral": 0}
 
@@ -65,6 +65,7 @@ class SessionStats:
     """What the session knows from its own fills."""
 
     fills: list[Fill] = field(default_factory=list)
+    rejections: list[dict[str, Any]] = field(default_factory=list)
     round_trips: int = 0
     grid_profit: float = 0.0
     stop_reason: str = "none"
@@ -102,6 +103,7 @@ class GridSession:
         self.entry_px = np.zeros(n, np.float64)
         self.cycles = np.zeros(n, np.int64)
         self.slot_orders: list[str | None] = [None] * n
+        self.unplaced: set[int] = set()  # slots whose order the venue refused; retried later
         self.order_slots: dict[str, int] = {}
         self.whole_cycle = 0
         self.status = SessionStatus.NEW
@@ -129,12 +131,34 @@ class GridSession:
         return await self.venue.place_order(request)
 
     async def _place_resting(self, k: int) -> None:
-        """Place the order slot ``k`` rests in its current state."""
+        """Place the order slot ``k`` rests in its current state.
+
+        A refusal (margin, filters) is recorded, not raised: the slot keeps its state without
+        an order and is retried after the next fill, when margin may have been released.
+        """
         s, d = int(self.states[k]), int(self.dirs[k])
         side = resting_side(s, d)
         if side == 0:
             return
         price = resting_price(self.levels, k, d, s)
+        try:
+            await self._send_resting(k, side, price)
+        except PermanentVenueError as exc:
+            self.slot_orders[k] = None
+            self.unplaced.add(k)
+            self.stats.rejections.append(
+                {
+                    "slot": k,
+                    "side": "BUY" if side > 0 else "SELL",
+                    "price": price,
+                    "code": exc.code,
+                    "reason": str(exc),
+                }
+            )
+        else:
+            self.unplaced.discard(k)
+
+    async def _send_resting(self, k: int, side: int, price: float) -> None:
         await self._place(
             OrderRequest(
                 symbol=self.symbol,
@@ -176,10 +200,15 @@ class GridSession:
             # to EXIT_OPEN exactly as the kernel's initial entry does.
             marketable = initial_state(self.levels, k, int(self.dirs[k]), px) == EXIT_OPEN
             self.states[k] = ENTRY_OPEN
-            if marketable:
-                await self._enter_now(k, price)
-            else:
+            if not marketable:
                 await self._place_resting(k)
+                continue
+            try:
+                await self._enter_now(k, price)
+            except PermanentVenueError as exc:
+                self.slot_orders[k] = None
+                self.unplaced.add(k)
+                self.stats.rejections.append({"slot": k, "code": exc.code, "reason": str(exc)})
 
     async def pause(self) -> None:
         """Cancel the resting orders but keep every slot's state for `resume`."""
@@ -204,14 +233,18 @@ class GridSession:
         self.stats.stop_reason = reason
         await self._cancel_all()
         self.states[:] = 0
-        pos = float(self.ledger[A_POS])
-        if flatten and pos != 0.0:
+        if not flatten:
+            return
+        # The venue's position is the truth (exact, and it includes anything we missed).
+        held = [p for p in await self.venue.positions() if p.symbol == self.symbol]
+        pos = held[0].qty if held else Decimal(0)
+        if pos != 0:
             await self._place(
                 OrderRequest(
                     symbol=self.symbol,
                     side=Side.SELL if pos > 0 else Side.BUY,
                     type=OrderType.MARKET,
-                    qty=_dec(abs(pos)),
+                    qty=abs(pos),
                     client_id=self._next_id(WHOLE_POSITION),
                     reduce_only=True,
                 )
@@ -267,6 +300,8 @@ class GridSession:
         self.states[k] = after_fill(state, running)
         if running:
             await self._place_resting(k)
+            for slot in sorted(self.unplaced - {k}):
+                await self._place_resting(slot)
 
     async def on_tick(self, tick: MarketTick) -> None:
         """Check the session's stops on a price move (TP/SL, stop-top/bottom, range exit)."""

@@ -71,7 +71,9 @@ class SimExchange:
         self.accounts: dict[str, SimAccount] = {}
         self.orders: dict[str, dict[str, SimOrder]] = {}
         self.fills: dict[str, list[Fill]] = {}
-        self.reserved: dict[str, Decimal] = {}
+        # Open-order margin per account, symbol and side: one-way mode nets the two sides,
+        # so an account reserves the larger of its buy and sell margins in each symbol.
+        self.reserved: dict[str, dict[str, list[Decimal]]] = {}
         self.listeners: dict[str, list[Listener]] = {}
         self.market_listeners: list[Listener] = []
         self.stats: Counter[str] = Counter()
@@ -87,7 +89,7 @@ class SimExchange:
         self.accounts[name] = SimAccount(name=name, wallet=Decimal(balance))
         self.orders[name] = {}
         self.fills[name] = []
-        self.reserved[name] = ZERO
+        self.reserved[name] = {}
 
     def subscribe(self, account: str, listener: Listener) -> None:
         """Deliver ``account``'s order, fill, funding and liquidation events to ``listener``."""
@@ -169,7 +171,7 @@ class SimExchange:
                 raise OrderRejected("Order would immediately trigger.", code=-2021)
         self.orders[account][req.client_id] = order
         self.stats["accepted"] += 1
-        self.reserved[account] += order.margin
+        self._reserve(order, order.margin)
         self._emit(account, OrderUpdate(order.view(), ts))
         if req.type is OrderType.MARKET:
             self._execute(order, self._slipped(market, market.price_decimal, order.side), False)
@@ -224,6 +226,15 @@ class SimExchange:
         mult = market.instrument.contract_multiplier
         return increasing * price * mult / Decimal(self.leverage(acct, req.symbol))
 
+    def _reserve(self, order: SimOrder, amount: Decimal) -> None:
+        if amount:
+            sides = self.reserved[order.account].setdefault(order.request.symbol, [ZERO, ZERO])
+            sides[0 if order.side > 0 else 1] += amount
+
+    def reserved_margin(self, account: str) -> Decimal:
+        """Return the margin the account's open orders hold (larger side per symbol)."""
+        return sum((max(b, s) for b, s in self.reserved[account].values()), ZERO)
+
     def available(self, acct: SimAccount) -> Decimal:
         """Return what new orders may use: equity − position margin − reserved order margin."""
         marks = self.marks()
@@ -231,7 +242,7 @@ class SimExchange:
             acct.wallet
             + acct.unrealized(marks, self.mults)
             - acct.initial_margin(marks, self.mults)
-            - self.reserved[acct.name]
+            - self.reserved_margin(acct.name)
         )
 
     def cancel(self, account: str, symbol: str, client_id: str) -> Order:
@@ -257,7 +268,7 @@ class SimExchange:
         self.books[order.request.symbol].remove(order)
         order.status = status
         order.updated_ms = market.ts_ms()
-        self.reserved[order.account] -= order.margin
+        self._reserve(order, -order.margin)
         order.margin = ZERO
         self._emit(order.account, OrderUpdate(order.view(), order.updated_ms))
 
@@ -309,7 +320,7 @@ class SimExchange:
         if req.reduce_only or req.close_position:
             reducing = pos != 0 and (pos > 0) != (order.side > 0)
             qty = (abs(pos) if req.close_position else min(qty, abs(pos))) if reducing else ZERO
-        self.reserved[order.account] -= order.margin
+        self._reserve(order, -order.margin)
         order.margin = ZERO
         if qty <= 0:
             order.status = OrderStatus.EXPIRED

@@ -1,0 +1,164 @@
+"""Grid sessions on the simulated venue: lifecycle, stops, refusals, ordering, replay speed."""
+
+import asyncio
+import json
+
+import pytest
+from typer.testing import CliRunner
+
+from gridarena.cli import app
+from gridarena.engine.build import paper_run
+from gridarena.engine.queue import OrderedQueue
+from gridarena.engine.session import SessionStatus
+from gridarena.grid.spec import GridSpec
+from gridarena.marketdata.generator import generate_market
+from gridarena.marketdata.writer import save_candles
+
+MARKET = generate_market(seed=9, n_candles=2000)
+
+
+def _spec(**kw: object) -> GridSpec:
+    lo, hi = float(MARKET.low.min()), float(MARKET.high.max())
+    base: dict[str, object] = {
+        "symbol": "BTCUSDT",
+        "lower": round(lo, 1),
+        "upper": round(hi, 1),
+        "grids": 20,
+        "base_allocation": 10_000,
+        "leverage": 2,
+    }
+    return GridSpec.model_validate({**base, **kw})
+
+
+async def test_pause_when_running_then_orders_cancelled_and_resume_restores_them() -> None:
+    engine, session, _ = paper_run(_spec(), MARKET, balance=30_000)
+    await engine.start_all()
+    open_before = {o.price for o in engine.exchange.open_orders("paper")}
+    await session.pause()
+    assert session.status is SessionStatus.PAUSED
+    assert engine.exchange.open_orders("paper") == []
+    await session.resume()
+    assert {o.price for o in engine.exchange.open_orders("paper")} == open_before
+    await engine.close()
+
+
+async def test_stop_when_flatten_then_no_orders_and_no_position() -> None:
+    engine, session, _ = paper_run(_spec(direction="long"), MARKET, balance=30_000)
+    await engine.run(max_ticks=400)
+    assert engine.exchange.positions("paper") != []
+    await session.stop(flatten=True)
+    await engine._drain()
+    assert engine.exchange.open_orders("paper") == []
+    assert engine.exchange.positions("paper") == []
+    assert session.status is SessionStatus.STOPPED
+    await engine.close()
+
+
+async def test_run_when_range_exit_configured_then_session_stops_with_reason() -> None:
+    lo = float(MARKET.open[0])
+    spec = _spec(
+        lower=round(lo * 0.999, 1), upper=round(lo * 1.001, 1), grids=2, range_exit="stop_and_close"
+    )
+    engine, session, _ = paper_run(spec, MARKET, balance=30_000)
+    await engine.run()
+    assert session.stats.stop_reason == "range_exit"
+    summary = engine.summary("paper", 0.0)
+    assert any(e["reason_code"] == "RANGE_EXIT" for e in summary["risk_events"])
+    assert summary["account_state"]["positions"] == []
+    await engine.close()
+
+
+async def test_run_when_margin_short_then_refusals_recorded_and_run_continues() -> None:
+    engine, session, _ = paper_run(_spec(direction="long", leverage=5), MARKET, balance=1_000)
+    await engine.run()
+    assert session.stats.rejections
+    assert all(r["code"] == -2019 for r in session.stats.rejections)
+    assert engine.exchange.done
+    await engine.close()
+
+
+async def test_ordered_queue_when_handler_enqueues_more_then_drain_waits_for_all_in_order() -> None:
+    seen: list[int] = []
+
+    async def handler(item: int) -> None:
+        seen.append(item)
+        if item < 3:
+            queue.put(item + 10)
+
+    queue: OrderedQueue[int] = OrderedQueue(handler)
+    for i in range(4):
+        queue.put(i)
+    await queue.drain()
+    assert seen == [0, 1, 2, 3, 10, 11, 12]
+    await queue.close()
+
+
+async def test_ordered_queue_when_handler_fails_then_drain_raises_it() -> None:
+    async def handler(item: int) -> None:
+        raise RuntimeError(f"bad {item}")
+
+    queue: OrderedQueue[int] = OrderedQueue(handler)
+    queue.put(1)
+    with pytest.raises(RuntimeError, match="bad 1"):
+        await queue.drain()
+    await queue.close()
+
+
+async def test_run_when_speed_set_then_waits_per_candle_on_the_injected_clock() -> None:
+    engine, _session, _ = paper_run(_spec(), MARKET.slice(0, 10), balance=30_000)
+    now = [0.0]
+    waits: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    await engine.run(speed=60.0, clock=lambda: now[0], sleep=fake_sleep)
+    # 1m candles at 60× → one candle per second of (fake) wall time.
+    assert now[0] == pytest.approx(9.0)
+    assert len(waits) == 9
+    await engine.close()
+
+
+def test_paper_cli_when_json_then_prints_backtest_keys_and_venue_state(tmp_path: object) -> None:
+    from pathlib import Path
+
+    path = save_candles(MARKET, Path(str(tmp_path)) / "BTCUSDT_1m.parquet")
+    spec = _spec().model_dump(mode="json")
+    spec_path = Path(str(tmp_path)) / "spec.json"
+    spec_path.write_text(json.dumps(spec))
+    result = CliRunner().invoke(
+        app,
+        ["paper", "--data", str(path), "--spec", str(spec_path), "--balance", "30000", "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    for key in (
+        "candles",
+        "fills",
+        "round_trips",
+        "realized_pnl",
+        "unrealized_pnl",
+        "fees",
+        "funding",
+        "final_equity",
+        "max_drawdown",
+        "elapsed_s",
+        "account_state",
+        "risk_events",
+    ):
+        assert key in out
+    assert out["candles"] == 2000
+    assert out["account_state"]["open_orders"] > 0
+
+
+def test_paper_cli_when_speed_negative_then_exit_2() -> None:
+    result = CliRunner().invoke(app, ["paper", "--speed", "-1", "--lower", "1", "--upper", "2"])
+    assert result.exit_code == 2
+
+
+def test_asyncio_mode_when_engine_tests_then_no_loop_leaks() -> None:
+    # The replay drives everything on the running loop; a fresh loop must be closable cleanly.
+    loop = asyncio.new_event_loop()
+    loop.close()
+    assert loop.is_closed()
