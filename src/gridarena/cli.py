@@ -27,6 +27,7 @@ from gridarena.cli_common import (
 )
 from gridarena.grid.spec import GridSpec
 from gridarena.marketdata.cli import data_app
+from gridarena.store.cli import db_app
 
 app = typer.Typer(
     name="gridarena",
@@ -36,6 +37,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(data_app, name="data", help="Load, check, resample, generate and download candles.")
+app.add_typer(db_app, name="db", help="Migrate, back up and restore the store.")
 app.command("sweep", help="Backtest a grid of parameter sets in parallel and rank them.")(
     sweep_command
 )

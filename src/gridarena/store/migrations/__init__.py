@@ -1,0 +1,1 @@
+"""Alembic migrations of the gridarena schema, shipped inside the package."""
