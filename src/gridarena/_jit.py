@@ -8,6 +8,7 @@ sources, so any change to any of them recompiles everything.
 
 import hashlib
 import os
+import types
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -47,3 +48,28 @@ if not os.environ.get("NUMBA_CACHE_DIR"):
 def njit(fn: F) -> F:
     """Compile `fn` in nopython mode with the on-disk cache (repeat CLI runs skip compiling)."""
     return cast(F, numba.njit(cache=True, nogil=True, fastmath=False)(fn))
+
+
+_INTERPRETED: dict[int, Any] = {}
+
+
+def interpreted(fn: F) -> F:
+    """Return the plain-Python original of a compiled function: the same source, no JIT.
+
+    The engine calls the state machine one slot at a time from Python, where numba's dispatch
+    costs more than the function and loading its compiled code costs tens of MiB; the kernel
+    keeps calling the compiled version. Both run the one definition. Compiled functions it calls
+    are swapped for their interpreted versions too, so nothing reaches numba at run time.
+    """
+    py = getattr(fn, "py_func", None)
+    if py is None:
+        return fn
+    key = id(fn)
+    if key not in _INTERPRETED:
+        scope: dict[str, Any] = dict(py.__globals__)
+        clone = types.FunctionType(py.__code__, scope, py.__name__, py.__defaults__)
+        _INTERPRETED[key] = clone  # registered first: mutually recursive callees terminate
+        for name, value in py.__globals__.items():
+            if hasattr(value, "py_func") and callable(value):
+                scope[name] = interpreted(value)
+    return cast(F, _INTERPRETED[key])

@@ -9,13 +9,14 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from gridarena._jit import interpreted
 from gridarena.backtest.params import GridParams
 from gridarena.backtest.run import KernelRun, run_kernel
 from gridarena.domain.fees import BINANCE_USDM_FEES, FeeSchedule
 from gridarena.domain.instrument import Instrument, instrument_for
 from gridarena.domain.types import Direction, RangeExit, Spacing
+from gridarena.grid import machine
 from gridarena.grid.levels import build_levels
-from gridarena.grid.machine import assign_directions
 from gridarena.grid.sizing import size_slots, slot_entry_prices
 from gridarena.grid.spec import GridSpec
 from gridarena.indicators import atr as atr_indicator
@@ -152,7 +153,8 @@ def prepare(
     inst = instrument or instrument_for_candles(spec.symbol, candles)
     spec.check_spacing(config.fees.maker, reference_price=ref, atr=atr)
     levels = build_levels(spec, inst, reference_price=ref, atr=atr)
-    dirs = assign_directions(levels, _DIRECTION[spec.direction], ref)
+    # Plain Python here: one call per grid is not worth loading the compiled code for.
+    dirs = interpreted(machine.assign_directions)(levels, _DIRECTION[spec.direction], ref)
     qty = size_slots(spec, inst, slot_entry_prices(levels, dirs), reference_price=ref, atr=atr)
     params = GridParams(
         allocation=float(spec.base_allocation),

@@ -10,49 +10,41 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from gridarena.engine.equity import EquityBook
 from gridarena.engine.queue import OrderedQueue
 from gridarena.engine.session import GridSession, SessionStatus
-from gridarena.venues.base import FillEvent, FundingPaid, Liquidated, MarketTick, OrderUpdate
+from gridarena.venues.base import FillEvent, FundingPaid, Liquidated, MarketTick
 from gridarena.venues.base import VenueEvent as Event
 from gridarena.venues.sim.exchange import SimExchange
-
-
-@dataclass
-class AccountCurve:
-    """Equity at every candle close, and its running drawdown."""
-
-    start: float
-    equity: list[float] = field(default_factory=list)
-    peak: float = 0.0
-    max_drawdown: float = 0.0
-
-    def add(self, value: float) -> None:
-        """Record one close."""
-        self.equity.append(value)
-        self.peak = max(self.peak or self.start, value)
-        if self.peak > 0:
-            self.max_drawdown = max(self.max_drawdown, (self.peak - value) / self.peak)
 
 
 class PaperEngine:
     """Drive sessions on a `SimExchange` replay."""
 
-    def __init__(self, exchange: SimExchange) -> None:
+    def __init__(self, exchange: SimExchange, *, curve_every: int = 1) -> None:
+        """Drive ``exchange``; sample every account's equity each ``curve_every`` candles."""
         self.exchange = exchange
+        self.curve_every = max(1, curve_every)
+        self._closes = 0
         self.sessions: dict[str, GridSession] = {}
         self._by_tag: dict[str, GridSession] = {}
         self._queues: dict[str, OrderedQueue[Event]] = {}
         self._touched: set[str] = set()
         self._subscribed: set[str] = set()
         self._tick_watchers: dict[str, list[GridSession]] = {}
-        self.curves: dict[str, AccountCurve] = {}
+        self.equity = EquityBook(exchange)
         self.events: list[dict[str, Any]] = []
         self.ticks = 0
-        exchange.market_listeners.append(self._on_tick)
+        # Seconds from a tick's start to each order it caused (set to a list to record them).
+        self.latencies: list[float] | None = None
+        # Seconds from an event reaching a session's queue to each order it caused.
+        self.event_latencies: list[float] | None = None
+        self._received: dict[str, float] = {}
+        self._tick_t0: float | None = None
+        self._closed = False
 
     def add_session(self, session: GridSession) -> None:
         """Register ``session`` so venue events reach it in order."""
@@ -61,25 +53,27 @@ class PaperEngine:
         self.sessions[session.id] = session
         self._by_tag[session_tag(session.account, session.id)] = session
         self._queues[session.id] = OrderedQueue(session.handle, name=f"session-{session.id}")
+        session.latency_probe = self._latency_probe(session.id)
         if session.watch_ticks:
+            if not self._tick_watchers:
+                self.exchange.market_listeners.append(self._on_tick)
             self._tick_watchers.setdefault(session.symbol, []).append(session)
         if session.account not in self._subscribed:
             self._subscribed.add(session.account)
-            self.exchange.subscribe(session.account, self._router(session.account))
-            start = float(self.exchange.accounts[session.account].wallet)
-            self.curves[session.account] = AccountCurve(start=start, peak=start)
+            self.exchange.subscribe(
+                session.account, self._router(session.account), order_updates=False
+            )
+            self.equity.add(session.account)
 
     def _router(self, account: str) -> Callable[[Event], None]:
         def route(event: Event) -> None:
-            if isinstance(event, FillEvent | OrderUpdate):
-                cid = (
-                    event.fill.client_id if isinstance(event, FillEvent) else event.order.client_id
-                )
-                parts = cid.split("-")
+            # Sessions act on fills; order status updates change nothing in a grid's state.
+            if isinstance(event, FillEvent):
+                parts = event.fill.client_id.split("-")
                 session = self._by_tag.get(parts[1]) if len(parts) > 2 else None
                 if session is not None:
                     self._push(session, event)
-                elif isinstance(event, FillEvent):  # liquidation fills carry venue ids
+                else:  # liquidation fills carry the venue's ids
                     for s in self._account_sessions(account, event.fill.symbol):
                         self._push(s, event)
             elif isinstance(event, FundingPaid | Liquidated):
@@ -103,20 +97,26 @@ class PaperEngine:
         return [s for s in self.sessions.values() if s.account == account and s.symbol == symbol]
 
     def _push(self, session: GridSession, event: Event) -> None:
+        if not isinstance(event, MarketTick):
+            self.equity.touch(session.account)
+        if self.event_latencies is not None:
+            self._received.setdefault(session.id, time.perf_counter())
         self._queues[session.id].put(event)
         self._touched.add(session.id)
 
     def _on_tick(self, event: Event) -> None:
+        # Only symbols some session watches get a tick listener (ticks cost Decimal prices).
         assert isinstance(event, MarketTick)
-        self.ticks += 1
         for session in self._tick_watchers.get(event.symbol, ()):
             if session.status is SessionStatus.RUNNING:
                 self._push(session, event)
-        if event.phase == 3:
-            marks = self.exchange.marks()
-            for account, curve in self.curves.items():
-                acct = self.exchange.accounts[account]
-                curve.add(float(acct.wallet + acct.unrealized(marks, self.exchange.mults)))
+
+    def _sample_equity(self) -> None:
+        """Record every account's equity once per candle (all markets close together)."""
+        self._closed = False
+        self._closes += 1
+        if self._closes % self.curve_every == 0:
+            self.equity.sample()
 
     async def start_all(self) -> None:
         """Start every new session at its market's current price."""
@@ -131,12 +131,36 @@ class PaperEngine:
             touched, self._touched = self._touched, set()
             for sid in touched:
                 await self._queues[sid].drain()
+                self._received.pop(sid, None)
+
+    def _latency_probe(self, session_id: str) -> Callable[[], None]:
+        def probe() -> None:
+            if self.latencies is None or self._tick_t0 is None:
+                return
+            now = time.perf_counter()
+            self.latencies.append(now - self._tick_t0)
+            received = self._received.get(session_id)
+            if received is not None and self.event_latencies is not None:
+                self.event_latencies.append(now - received)
+
+        return probe
 
     async def step(self) -> None:
         """Advance the market one tick and let the sessions react."""
-        self.exchange.step()
-        if self._touched:
-            await self._drain()
+        # Market by market: sessions react to their own symbol's tick before the next one moves.
+        for market in self.exchange.markets.values():
+            if market.done:
+                continue
+            self._tick_t0 = time.perf_counter()
+            self.exchange.step_market(market)
+            self.ticks += 1
+            if market.phase == 0:
+                self._closed = True
+            if self._touched:
+                await self._drain()
+        self._tick_t0 = None
+        if self._closed:
+            self._sample_equity()
 
     async def run(
         self,
@@ -204,7 +228,6 @@ class PaperEngine:
         """Return the backtest summary keys for ``account`` plus its venue state."""
         acct = self.exchange.accounts[account]
         bal = self.exchange.balance(account)
-        curve = self.curves[account]
         fills = self.exchange.fills[account]
         sessions = [s for s in self.sessions.values() if s.account == account]
         candles = max((m.i for m in self.exchange.markets.values()), default=0)
@@ -217,7 +240,7 @@ class PaperEngine:
             "fees": float(acct.fees),
             "funding": float(acct.funding),
             "final_equity": float(bal.equity),
-            "max_drawdown": curve.max_drawdown,
+            "max_drawdown": self.equity.max_drawdown(account),
             "elapsed_s": elapsed_s,
             "ticks": self.ticks,
             "sessions": [

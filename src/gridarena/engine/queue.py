@@ -1,9 +1,9 @@
-"""Ordered event queue per session: one consumer, so a session never sees events out of order."""
+"""Ordered event queue per session: one consumer at a time, so events are handled in order."""
 
 from __future__ import annotations
 
 import asyncio
-import contextlib
+from collections import deque
 from collections.abc import Awaitable, Callable
 from typing import Generic, TypeVar
 
@@ -13,50 +13,49 @@ T = TypeVar("T")
 class OrderedQueue(Generic[T]):
     """Feed events to ``handler`` one at a time, in arrival order.
 
-    ``put`` never blocks (venue callbacks are synchronous); ``drain`` waits until everything put
-    so far — and everything the handler put while handling it — has been handled. A handler
-    error is kept and re-raised by ``drain`` instead of killing the consumer silently.
+    ``put`` never blocks (venue callbacks are synchronous). ``drain`` handles everything queued
+    so far — and whatever the handler queues while it runs — under a lock, so two drains never
+    interleave one session's events. The replay calls ``drain`` after each tick (no task switch
+    per event); live feeds run ``consume`` as a background task instead.
     """
 
     def __init__(self, handler: Callable[[T], Awaitable[None]], *, name: str = "") -> None:
         self._handler = handler
-        self._queue: asyncio.Queue[T] = asyncio.Queue()
-        self._task: asyncio.Task[None] | None = None
-        self._error: BaseException | None = None
+        self._items: deque[T] = deque()
+        self._lock = asyncio.Lock()
+        self._wakeup = asyncio.Event()
         self.name = name
 
     def put(self, item: T) -> None:
-        """Enqueue ``item`` (starts the consumer on first use)."""
-        if self._task is None:
-            self._task = asyncio.get_running_loop().create_task(self._run(), name=self.name)
-        self._queue.put_nowait(item)
-
-    async def _run(self) -> None:
-        while True:
-            item = await self._queue.get()
-            try:
-                await self._handler(item)
-            except Exception as exc:
-                self._error = self._error or exc
-            finally:
-                self._queue.task_done()
-
-    async def drain(self) -> None:
-        """Wait until the queue is empty and idle; re-raise a handler error."""
-        await self._queue.join()
-        if self._error is not None:
-            err, self._error = self._error, None
-            raise err
+        """Enqueue ``item``."""
+        self._items.append(item)
+        self._wakeup.set()
 
     @property
     def pending(self) -> int:
         """Return how many events wait."""
-        return self._queue.qsize()
+        return len(self._items)
+
+    async def drain(self) -> None:
+        """Handle every queued event in order; a handler error propagates after the rest."""
+        async with self._lock:
+            error: BaseException | None = None
+            while self._items:
+                item = self._items.popleft()
+                try:
+                    await self._handler(item)
+                except Exception as exc:
+                    error = error or exc
+            self._wakeup.clear()
+            if error is not None:
+                raise error
+
+    async def consume(self) -> None:
+        """Handle events as they arrive until cancelled (for live venue streams)."""
+        while True:
+            await self._wakeup.wait()
+            await self.drain()
 
     async def close(self) -> None:
-        """Stop the consumer."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        """Drop anything still queued."""
+        self._items.clear()

@@ -8,6 +8,7 @@ transitions the backtest kernel applies, which is what the parity test checks.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -16,6 +17,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from gridarena._jit import interpreted
 from gridarena.backtest.runner import PreparedGrid
 from gridarena.domain.orders import (
     Fill,
@@ -26,16 +28,9 @@ from gridarena.domain.orders import (
 )
 from gridarena.domain.types import Side
 from gridarena.execution.client_ids import WHOLE_POSITION, client_order_id
-from gridarena.grid.ledger import A_FUNDING, A_POS, A_WALLET, apply_fill, equity, new_ledger
-from gridarena.grid.machine import (
-    ENTRY_OPEN,
-    EXIT_OPEN,
-    after_fill,
-    assign_directions,
-    initial_state,
-    resting_price,
-    resting_side,
-)
+from gridarena.grid import ledger, machine
+from gridarena.grid.ledger import A_FUNDING, A_POS, A_WALLET, new_ledger
+from gridarena.grid.machine import ENTRY_OPEN, EXIT_OPEN
 from gridarena.grid.spec import GridSpec
 from gridarena.venues.base import (
     FillEvent,
@@ -47,6 +42,15 @@ from gridarena.venues.base import (
     VenueEvent,
 )
 from gridarena.venues.errors import OrderNotFound, PermanentVenueError
+
+# The state machine and ledger, run as plain Python here (same source as the kernel's).
+after_fill = interpreted(machine.after_fill)
+assign_directions = interpreted(machine.assign_directions)
+initial_state = interpreted(machine.initial_state)
+resting_price = interpreted(machine.resting_price)
+resting_side = interpreted(machine.resting_side)
+apply_fill = interpreted(ledger.apply_fill)
+equity = interpreted(ledger.equity)
 
 _DIRECTION = {"long": 1, "short": -1, "neutral": 0}
 
@@ -106,6 +110,10 @@ class GridSession:
         self.unplaced: set[int] = set()  # slots whose order the venue refused; retried later
         self.order_slots: dict[str, int] = {}
         self.whole_cycle = 0
+        # Exact prices and sizes for orders, computed once (levels are tick multiples).
+        self._level_dec = [_dec(x) for x in self.levels]
+        self._qty_dec = [_dec(x) for x in self.qty]
+        self.latency_probe: Callable[[], None] | None = None
         self.status = SessionStatus.NEW
         self.ledger = new_ledger(self.params.allocation)
         self.stats = SessionStats()
@@ -128,7 +136,10 @@ class GridSession:
 
     async def _place(self, request: OrderRequest) -> Order:
         self.stats.orders_placed += 1
-        return await self.venue.place_order(request)
+        order = await self.venue.place_order(request)
+        if self.latency_probe is not None:
+            self.latency_probe()
+        return order
 
     async def _place_resting(self, k: int) -> None:
         """Place the order slot ``k`` rests in its current state.
@@ -140,9 +151,11 @@ class GridSession:
         side = resting_side(s, d)
         if side == 0:
             return
-        price = resting_price(self.levels, k, d, s)
+        # The resting price is a level: entry L_k / exit L_{k+1} (long), mirrored for short.
+        upper = (s == ENTRY_OPEN) != (d > 0)
+        price = float(resting_price(self.levels, k, d, s))
         try:
-            await self._send_resting(k, side, price)
+            await self._send_resting(k, side, self._level_dec[k + 1 if upper else k])
         except PermanentVenueError as exc:
             self.slot_orders[k] = None
             self.unplaced.add(k)
@@ -158,14 +171,14 @@ class GridSession:
         else:
             self.unplaced.discard(k)
 
-    async def _send_resting(self, k: int, side: int, price: float) -> None:
+    async def _send_resting(self, k: int, side: int, price: Decimal) -> None:
         await self._place(
             OrderRequest(
                 symbol=self.symbol,
                 side=Side.BUY if side > 0 else Side.SELL,
                 type=OrderType.LIMIT,
-                qty=_dec(self.qty[k]),
-                price=_dec(price),
+                qty=self._qty_dec[k],
+                price=price,
                 client_id=self._next_id(k),
                 time_in_force=TimeInForce.GTC,
                 reduce_only=False,
@@ -181,7 +194,7 @@ class GridSession:
                 symbol=self.symbol,
                 side=side,
                 type=OrderType.LIMIT if maker else OrderType.MARKET,
-                qty=_dec(self.qty[k]),
+                qty=self._qty_dec[k],
                 price=price if maker else None,
                 client_id=self._next_id(k),
                 time_in_force=TimeInForce.GTX if maker else TimeInForce.GTC,

@@ -75,11 +75,18 @@ class SimExchange:
         # so an account reserves the larger of its buy and sell margins in each symbol.
         self.reserved: dict[str, dict[str, list[Decimal]]] = {}
         self.listeners: dict[str, list[Listener]] = {}
+        self._wants_orders: set[str] = set()  # accounts with a listener for order updates
+        self._multi: set[str] = set()  # cross accounts holding positions in several symbols
+        self._valid: set[tuple[str, Decimal, Decimal, bool]] = set()  # passed the filters
         self.market_listeners: list[Listener] = []
         self.stats: Counter[str] = Counter()
         self._seq = 0
         self._trades = 0
-        self._liq: dict[str, tuple[float, float]] = {}  # symbol → (highest long liq, lowest short)
+        # Liquidation prices per symbol and account (price, +1 long / −1 short), and per symbol
+        # the highest long and lowest short of them: refreshed per account when it changes.
+        self._acct_liq: dict[str, dict[str, tuple[float, int]]] = {s: {} for s in self.markets}
+        self._bounds: dict[str, tuple[float, float]] = {}
+        self._marks: dict[str, Decimal] | None = None
 
     # --- accounts --------------------------------------------------------------------------
     def add_account(self, name: str, balance: Decimal) -> None:
@@ -91,9 +98,16 @@ class SimExchange:
         self.fills[name] = []
         self.reserved[name] = {}
 
-    def subscribe(self, account: str, listener: Listener) -> None:
-        """Deliver ``account``'s order, fill, funding and liquidation events to ``listener``."""
+    def subscribe(self, account: str, listener: Listener, *, order_updates: bool = True) -> None:
+        """Deliver ``account``'s fill, funding and liquidation events to ``listener``.
+
+        With ``order_updates`` it also gets every order status change (placed, filled,
+        cancelled, expired); building those costs time, so a listener that only needs fills
+        says so.
+        """
         self.listeners.setdefault(account, []).append(listener)
+        if order_updates:
+            self._wants_orders.add(account)
 
     def _account(self, name: str) -> SimAccount:
         try:
@@ -111,9 +125,21 @@ class SimExchange:
         for listener in self.listeners.get(account, ()):
             listener(event)
 
+    def _order_update(self, order: SimOrder) -> None:
+        if order.account in self._wants_orders:
+            self._emit(
+                order.account, OrderUpdate(order.view(), order.updated_ms or order.created_ms)
+            )
+
     def marks(self) -> dict[str, Decimal]:
-        """Return the current price of every market."""
-        return {s: m.price_decimal for s, m in self.markets.items()}
+        """Return the current price of every market (cached until a price moves)."""
+        if self._marks is None:
+            self._marks = {s: m.price_decimal for s, m in self.markets.items()}
+        return self._marks
+
+    def _moved(self, market: SimMarket, price: float) -> None:
+        market.price = price
+        self._marks = None
 
     def leverage(self, account: SimAccount, symbol: str) -> int:
         """Return the account's leverage for ``symbol``."""
@@ -132,7 +158,7 @@ class SimExchange:
             if acct.position(symbol).qty != 0 and acct.margin_mode.get(symbol) not in (None, mode):
                 raise OrderRejected("Margin type cannot be changed with a position.", code=-4048)
             acct.margin_mode[symbol] = mode
-        self._liq.pop(symbol, None)
+        self._refresh_liq(acct)
 
     # --- orders ----------------------------------------------------------------------------
     def place(self, account: str, req: OrderRequest) -> Order:
@@ -172,7 +198,7 @@ class SimExchange:
         self.orders[account][req.client_id] = order
         self.stats["accepted"] += 1
         self._reserve(order, order.margin)
-        self._emit(account, OrderUpdate(order.view(), ts))
+        self._order_update(order)
         if req.type is OrderType.MARKET:
             self._execute(order, self._slipped(market, market.price_decimal, order.side), False)
         elif req.type is OrderType.LIMIT and crosses:
@@ -183,7 +209,6 @@ class SimExchange:
             self._execute(order, px, maker)
         else:
             book.add(order)
-            self._liq.pop(req.symbol, None)
         return order.view()
 
     def _validate(self, acct: SimAccount, market: SimMarket, req: OrderRequest) -> None:
@@ -196,14 +221,19 @@ class SimExchange:
         if is_stop and req.stop_price is None:
             raise OrderRejected("Mandatory parameter 'stopPrice' was not sent.", code=-1102)
         price = req.price if req.price is not None else req.stop_price or market.price_decimal
-        try:
-            if req.qty > 0:
-                inst.check(price, req.qty)
-            if req.price is not None and req.price != inst.round_price(req.price, "down"):
-                raise FilterViolation("PRICE_FILTER", "Price not increased by tick size.")
-        except FilterViolation as exc:
-            self.stats["rejected"] += 1
-            raise OrderRejected(str(exc), code=_FILTER_CODES.get(exc.code, -1013)) from exc
+        key = (req.symbol, price, req.qty, req.price is not None)
+        if key not in self._valid:
+            try:
+                if req.qty > 0:
+                    inst.check(price, req.qty)
+                if req.price is not None and req.price != inst.round_price(req.price, "down"):
+                    raise FilterViolation("PRICE_FILTER", "Price not increased by tick size.")
+            except FilterViolation as exc:
+                self.stats["rejected"] += 1
+                raise OrderRejected(str(exc), code=_FILTER_CODES.get(exc.code, -1013)) from exc
+            # Grids send the same prices and sizes over and over: remember what passed.
+            if len(self._valid) < 100_000:
+                self._valid.add(key)
         if req.reduce_only or req.close_position:
             pos = acct.position(req.symbol).qty
             side = 1 if req.side is Side.BUY else -1
@@ -270,7 +300,7 @@ class SimExchange:
         order.updated_ms = market.ts_ms()
         self._reserve(order, -order.margin)
         order.margin = ZERO
-        self._emit(order.account, OrderUpdate(order.view(), order.updated_ms))
+        self._order_update(order)
 
     def get(self, account: str, client_id: str, symbol: str | None = None) -> Order:
         """Return an order by client id (Binance -2013 when the venue has none)."""
@@ -325,7 +355,7 @@ class SimExchange:
         if qty <= 0:
             order.status = OrderStatus.EXPIRED
             order.updated_ms = ts
-            self._emit(order.account, OrderUpdate(order.view(), ts))
+            self._order_update(order)
             return
         mult = market.instrument.contract_multiplier
         rate = self.config.maker_fee if maker else self.config.taker_fee
@@ -354,9 +384,9 @@ class SimExchange:
             candle=market.i if not market.done else len(market.candles) - 1,
         )
         self.fills[order.account].append(fill)
-        self._liq.pop(req.symbol, None)
+        self._refresh_liq(acct)
         self._emit(order.account, FillEvent(fill))
-        self._emit(order.account, OrderUpdate(order.view(), ts))
+        self._order_update(order)
 
     # --- positions and balances -------------------------------------------------------------
     def positions(self, account: str) -> list[Position]:
@@ -408,25 +438,36 @@ class SimExchange:
         mult = self.mults[symbol]
         return liquidation_price(pos.qty, pos.entry, margin, mult, self.config.maintenance_margin)
 
+    def _refresh_liq(self, acct: SimAccount) -> None:
+        """Recompute ``acct``'s liquidation prices after its wallet or positions changed."""
+        marks = self.marks()
+        held = sum(1 for p in acct.positions.values() if p.qty)
+        if held > 1:
+            self._multi.add(acct.name)
+        else:
+            self._multi.discard(acct.name)
+        for symbol, pos in acct.positions.items():
+            by_account = self._acct_liq[symbol]
+            px = self._liq_price(acct, symbol, marks) if pos.qty else None
+            if px is None:
+                if by_account.pop(acct.name, None) is not None:
+                    self._bounds.pop(symbol, None)
+            else:
+                by_account[acct.name] = (float(px), 1 if pos.qty > 0 else -1)
+                self._bounds.pop(symbol, None)
+
     def _liq_bounds(self, symbol: str) -> tuple[float, float]:
         """Return the highest long and lowest short liquidation price on ``symbol`` (cached)."""
-        cached = self._liq.get(symbol)
+        cached = self._bounds.get(symbol)
         if cached is not None:
             return cached
-        marks = self.marks()
         down, up = -_INF, _INF
-        for acct in self.accounts.values():
-            pos = acct.positions.get(symbol)
-            if pos is None or pos.qty == 0:
-                continue
-            px = self._liq_price(acct, symbol, marks)
-            if px is None:
-                continue
-            if pos.qty > 0:
-                down = max(down, float(px))
+        for px, sign in self._acct_liq[symbol].values():
+            if sign > 0:
+                down = max(down, px)
             else:
-                up = min(up, float(px))
-        self._liq[symbol] = (down, up)
+                up = min(up, px)
+        self._bounds[symbol] = (down, up)
         return down, up
 
     # --- the clock ---------------------------------------------------------------------------
@@ -438,26 +479,32 @@ class SimExchange:
     def step(self) -> None:
         """Advance every market one tick, settling funding and filling what the path crosses."""
         for market in self.markets.values():
-            if market.done:
-                continue
-            self._pay_funding(market)
-            a, b, gap = market.segment()
-            self._walk(market, a, b, gap)
-            market.finish_tick(b)
-            if market.phase == 0:
-                # Cross-margin liquidation prices move with other symbols' marks: refresh them
-                # at every close.
-                self._liq.clear()
-            if self.market_listeners:
-                tick = MarketTick(
-                    market.symbol,
-                    market.price_decimal,
-                    market.ts_ms(),
-                    market.i - (1 if market.phase == 0 else 0),
-                    (market.phase - 1) % 4,
-                )
-                for listener in self.market_listeners:
-                    listener(tick)
+            self.step_market(market)
+
+    def step_market(self, market: SimMarket) -> None:
+        """Advance one market one tick (a no-op once its data has ended)."""
+        if market.done:
+            return
+        self._pay_funding(market)
+        a, b, gap = market.segment()
+        self._walk(market, a, b, gap)
+        market.finish_tick(b)
+        self._marks = None
+        if market.phase == 0:
+            # A cross account's liquidation price in one symbol moves with its other
+            # positions' marks: refresh those accounts at every close.
+            for name in self._multi:
+                self._refresh_liq(self.accounts[name])
+        if self.market_listeners:
+            tick = MarketTick(
+                market.symbol,
+                market.price_decimal,
+                market.ts_ms(),
+                market.i - (1 if market.phase == 0 else 0),
+                (market.phase - 1) % 4,
+            )
+            for listener in self.market_listeners:
+                listener(tick)
 
     def _pay_funding(self, market: SimMarket) -> None:
         for rate, ts in market.due_funding():
@@ -467,10 +514,10 @@ class SimExchange:
                     market.symbol, mark, Decimal(repr(rate)), self.mults[market.symbol]
                 )
                 if amount:
+                    self._refresh_liq(acct)
                     self._emit(
                         acct.name, FundingPaid(market.symbol, amount, Decimal(repr(rate)), ts)
                     )
-            self._liq.pop(market.symbol, None)
 
     def _walk(self, market: SimMarket, a: float, b: float, gap: bool) -> None:
         """Move ``market`` from ``a`` to ``b`` handling every crossed order in price order."""
@@ -501,7 +548,7 @@ class SimExchange:
             if not kind:
                 return
             at = cur + sgn * best
-            market.price = at
+            self._moved(market, at)
             if kind == "limit":
                 order = (book.buys if down else book.sells)[0][1]
                 book.remove(order)
@@ -540,7 +587,7 @@ class SimExchange:
                 loss = acct.wallet
             acct.wallet -= loss
             acct.liquidation_loss += loss
-        self._liq.pop(market.symbol, None)
+            self._refresh_liq(acct)
 
     def _force_close(self, acct: SimAccount, symbol: str, price: Decimal) -> None:
         pos = acct.positions[symbol]

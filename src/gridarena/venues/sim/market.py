@@ -31,11 +31,19 @@ class SimMarket:
     phase: int = 0
     price: float = field(init=False)
     funding_next: int = field(init=False, default=0)
+    _ts: int = field(init=False, default=0)
+    _n: int = field(init=False, default=0)
+    _step_ms: int = field(init=False, default=0)
+    _dec_of: float = field(init=False, default=float("nan"))
+    _dec: Decimal = field(init=False, default=Decimal(0))
 
     def __post_init__(self) -> None:
         if len(self.candles) == 0:
             raise ValueError(f"{self.symbol}: no candles to replay")
         self.price = float(self.candles.open[0])
+        self._n = len(self.candles)
+        self._step_ms = self.candles.timeframe_ms // PHASES
+        self._ts = self._tick_ts()
         if self.funding is not None:
             # Funding before the first candle belongs to history, not to this replay.
             self.funding_next = int(np.searchsorted(self.funding.ts_ms, self.candles.ts_ms[0]))
@@ -48,19 +56,24 @@ class SimMarket:
     @property
     def done(self) -> bool:
         """Tell whether every candle has been replayed."""
-        return self.i >= len(self.candles)
+        return self.i >= self._n
 
     @property
     def price_decimal(self) -> Decimal:
         """Return the current price as an exact decimal (candle prices are tick multiples)."""
-        return Decimal(repr(self.price))
+        if self.price != self._dec_of:
+            self._dec_of = self.price
+            self._dec = Decimal(repr(self.price))
+        return self._dec
 
     def ts_ms(self) -> int:
         """Return the timestamp of the current tick inside its candle."""
-        c = self.candles
-        i = min(self.i, len(c) - 1)
-        step = c.timeframe_ms // PHASES
-        return int(c.ts_ms[i]) + (self.phase if not self.done else PHASES - 1) * step
+        return self._ts
+
+    def _tick_ts(self) -> int:
+        if self.i >= self._n:
+            return int(self.candles.ts_ms[self._n - 1]) + (PHASES - 1) * self._step_ms
+        return int(self.candles.ts_ms[self.i]) + self.phase * self._step_ms
 
     def segment(self) -> tuple[float, float, bool]:
         """Return (from, to, is_gap) of the next tick without moving."""
@@ -101,3 +114,4 @@ class SimMarket:
         if self.phase == PHASES:
             self.phase = 0
             self.i += 1
+        self._ts = self._tick_ts()
