@@ -186,6 +186,12 @@ def paper(
         float, typer.Option(help="Replay speed: 0 as fast as possible, 1 real time, N = N×.")
     ] = 0.0,
     config_file: ConfigOpt = None,
+    db: Annotated[
+        str | None, typer.Option(help="Store URL (default: DATABASE_URL, sqlite:///gridarena.db).")
+    ] = None,
+    record: Annotated[
+        bool, typer.Option(help="Record orders, fills and state in the store.")
+    ] = True,
     as_json: JsonOpt = False,
 ) -> None:
     """Paper-trade a grid on the simulated venue over candle files or the generated market."""
@@ -218,12 +224,21 @@ def paper(
         raise fail("--speed: must be >= 0")
     if balance is not None and balance <= 0:
         raise fail("--balance: must be > 0")
+    import uuid
+
     try:
         engine, session, _prepared = paper_run(
-            spec, candles, config=config, funding=fund, balance=balance
+            spec,
+            candles,
+            config=config,
+            funding=fund,
+            balance=balance,
+            session_id=f"paper-{uuid.uuid4().hex[:12]}",
         )
     except ValueError as exc:
         raise fail(str(exc)) from exc
+    if record:
+        engine.attach_recorder(open_recorder(db, config_file))
     total = 4 * len(engine.exchange.markets[session.symbol].candles)
 
     async def main() -> float:
@@ -283,6 +298,25 @@ def paper(
         "positions", ", ".join(f"{p['symbol']} {p['qty']:+}" for p in state["positions"]) or "flat"
     )
     console.print(table)
+
+
+def open_recorder(db: str | None, config_file: Path | None) -> Any:
+    """Migrate the store at ``db`` (or DATABASE_URL) and return a recorder writing to it."""
+    from gridarena.config import ConfigError, load_settings
+    from gridarena.engine.recorder import StoreRecorder
+    from gridarena.store import display_url, make_engine, session_factory, upgrade
+
+    try:
+        url = db or load_settings(config_file).database_url.get_secret_value()
+    except ConfigError as exc:
+        raise fail(str(exc)) from exc
+    try:
+        upgrade(url)
+        return StoreRecorder(session_factory(make_engine(url)))
+    except Exception as exc:
+        raise fail(
+            f"--db: cannot open the store at {display_url(url)}: {type(exc).__name__}"
+        ) from exc
 
 
 def read_spec_file(spec_file: Path | None) -> dict[str, Any]:

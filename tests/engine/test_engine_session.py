@@ -2,6 +2,7 @@
 
 import asyncio
 import json
+import sqlite3
 
 import pytest
 from typer.testing import CliRunner
@@ -127,10 +128,9 @@ def test_paper_cli_when_json_then_prints_backtest_keys_and_venue_state(tmp_path:
     spec = _spec().model_dump(mode="json")
     spec_path = Path(str(tmp_path)) / "spec.json"
     spec_path.write_text(json.dumps(spec))
-    result = CliRunner().invoke(
-        app,
-        ["paper", "--data", str(path), "--spec", str(spec_path), "--balance", "30000", "--json"],
-    )
+    db = Path(str(tmp_path)) / "store.db"
+    args = ["paper", "--data", str(path), "--spec", str(spec_path), "--balance", "30000"]
+    result = CliRunner().invoke(app, [*args, "--db", f"sqlite:///{db}", "--json"])
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     for key in (
@@ -150,6 +150,11 @@ def test_paper_cli_when_json_then_prints_backtest_keys_and_venue_state(tmp_path:
         assert key in out
     assert out["candles"] == 2000
     assert out["account_state"]["open_orders"] > 0
+    with sqlite3.connect(db) as conn:
+        fills = conn.execute("select count(*) from fills").fetchone()[0]
+        sessions = conn.execute("select status, stop_reason from grid_sessions").fetchall()
+    assert fills == out["fills"]
+    assert sessions == [("STOPPED", "replay_end")]
 
 
 def test_paper_cli_when_speed_negative_then_exit_2() -> None:

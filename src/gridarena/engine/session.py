@@ -114,6 +114,9 @@ class GridSession:
         self._level_dec = [_dec(x) for x in self.levels]
         self._qty_dec = [_dec(x) for x in self.qty]
         self.latency_probe: Callable[[], None] | None = None
+        # Called before each order goes to the venue (slot or None), and on a venue refusal.
+        self.on_order: Callable[[OrderRequest, int | None], None] | None = None
+        self.on_reject: Callable[[OrderRequest, PermanentVenueError], None] | None = None
         self.status = SessionStatus.NEW
         self.ledger = new_ledger(self.params.allocation)
         self.stats = SessionStats()
@@ -136,7 +139,14 @@ class GridSession:
 
     async def _place(self, request: OrderRequest) -> Order:
         self.stats.orders_placed += 1
-        order = await self.venue.place_order(request)
+        if self.on_order is not None:
+            self.on_order(request, self.order_slots.get(request.client_id))
+        try:
+            order = await self.venue.place_order(request)
+        except PermanentVenueError as exc:
+            if self.on_reject is not None:
+                self.on_reject(request, exc)
+            raise
         if self.latency_probe is not None:
             self.latency_probe()
         return order

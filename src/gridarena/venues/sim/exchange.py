@@ -38,7 +38,7 @@ from gridarena.venues.errors import (
     ReduceOnlyRejected,
 )
 from gridarena.venues.sim.book import SimOrder, SymbolBook
-from gridarena.venues.sim.ledger import ZERO, SimAccount, liquidation_price
+from gridarena.venues.sim.ledger import ZERO, SimAccount, liquidation_price, money
 from gridarena.venues.sim.market import SimMarket
 
 Listener = Callable[[Event], None]
@@ -359,7 +359,7 @@ class SimExchange:
             return
         mult = market.instrument.contract_multiplier
         rate = self.config.maker_fee if maker else self.config.taker_fee
-        fee = price * qty * mult * rate
+        fee = money(price * qty * mult * rate)
         realized = acct.apply_fill(req.symbol, order.side, price, qty, fee, mult)
         total = order.filled + qty
         prev = (order.avg_price or ZERO) * order.filled
@@ -594,7 +594,7 @@ class SimExchange:
         qty = abs(pos.qty)
         side = -1 if pos.qty > 0 else 1
         mult = self.mults[symbol]
-        fee = price * qty * mult * self.config.taker_fee
+        fee = money(price * qty * mult * self.config.taker_fee)
         realized = acct.apply_fill(symbol, side, price, qty, fee, mult)
         market = self.markets[symbol]
         self._trades += 1

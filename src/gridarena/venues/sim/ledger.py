@@ -8,11 +8,20 @@ system of record for paper trading.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 
 from gridarena.domain.orders import MarginMode
 
 ZERO = Decimal(0)
+# Venues report money and prices at fixed precision (Binance USD-M: 8 decimals for USDT
+# amounts); unbounded Decimal division would otherwise grow 28-digit averages.
+MONEY_Q = Decimal("1e-8")
+PRICE_Q = Decimal("1e-10")
+
+
+def money(x: Decimal) -> Decimal:
+    """Round a quote amount to the venue's precision."""
+    return x.quantize(MONEY_Q, rounding=ROUND_HALF_EVEN)
 
 
 @dataclass(slots=True)
@@ -50,17 +59,20 @@ class SimAccount:
     ) -> Decimal:
         """Book a fill (side +1 buy, −1 sell) and its fee; return the realized PnL."""
         pos = self.position(symbol)
+        fee = money(fee)
         self.wallet -= fee
         self.fees += fee
         dq = qty if side > 0 else -qty
         realized = ZERO
         new_qty = pos.qty + dq
         if pos.qty == 0 or (pos.qty > 0) == (dq > 0):
-            pos.entry = (pos.entry * abs(pos.qty) + price * qty) / abs(new_qty)
+            pos.entry = ((pos.entry * abs(pos.qty) + price * qty) / abs(new_qty)).quantize(
+                PRICE_Q, rounding=ROUND_HALF_EVEN
+            )
         else:
             closed = min(qty, abs(pos.qty))
             direction = 1 if pos.qty > 0 else -1
-            realized = closed * mult * (price - pos.entry) * direction
+            realized = money(closed * mult * (price - pos.entry) * direction)
             self.wallet += realized
             self.realized += realized
             if new_qty == 0:
@@ -78,7 +90,7 @@ class SimAccount:
         pos = self.positions.get(symbol)
         if pos is None or pos.qty == 0:
             return ZERO
-        amount = -pos.qty * mult * mark * rate
+        amount = money(-pos.qty * mult * mark * rate)
         self.wallet += amount
         self.funding += amount
         return amount
@@ -114,5 +126,5 @@ def liquidation_price(
     q = abs(qty) * mult
     if qty > 0:
         px = (q * entry - margin) / (q * (1 - mmr))
-        return px if px > 0 else None
-    return (margin + q * entry) / (q * (1 + mmr))
+        return px.quantize(PRICE_Q, rounding=ROUND_HALF_EVEN) if px > 0 else None
+    return ((margin + q * entry) / (q * (1 + mmr))).quantize(PRICE_Q, rounding=ROUND_HALF_EVEN)

@@ -1,0 +1,210 @@
+"""Record paper trading in the store: accounts, grid configs and sessions, every order with its
+status transitions, fills, positions, balances, PnL snapshots and risk events.
+
+Writes are buffered and committed in one transaction per flush (every few thousand ticks and at
+the end), so recording does not slow the replay down to the database's commit rate. The
+durable write-ahead of each order intent *before* its venue call — what live trading needs to
+survive a crash — belongs to the order tracker of the execution layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from gridarena.domain.orders import OrderRequest, OrderStatus
+from gridarena.store import enums as db
+from gridarena.store import repo
+from gridarena.store.engine import transaction
+from gridarena.venues.base import FillEvent, OrderUpdate
+from gridarena.venues.base import VenueEvent as Event
+
+Op = Callable[[Session], None]
+
+_STATUS = {
+    OrderStatus.NEW: db.OrderStatus.ACKNOWLEDGED,
+    OrderStatus.PARTIALLY_FILLED: db.OrderStatus.PARTIALLY_FILLED,
+    OrderStatus.FILLED: db.OrderStatus.FILLED,
+    OrderStatus.CANCELED: db.OrderStatus.CANCELED,
+    OrderStatus.EXPIRED: db.OrderStatus.EXPIRED,
+    OrderStatus.REJECTED: db.OrderStatus.REJECTED,
+}
+
+
+def utc(ms: int) -> datetime:
+    """Return an aware UTC datetime for epoch milliseconds."""
+    return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+class StoreRecorder:
+    """Buffer what a paper run does and write it to the store in batches."""
+
+    def __init__(self, factory: sessionmaker[Session], *, provider: str = "paper") -> None:
+        self.factory = factory
+        self.provider = provider
+        self.account_ids: dict[str, int] = {}
+        self._order_ids: dict[tuple[str, str], int] = {}
+        self._ops: list[Op] = []
+        self.flushes = 0
+
+    # --- setup (written at once) -------------------------------------------------------------
+    def open_account(self, name: str, balance: Decimal) -> int:
+        """Return the store id of account ``name``, creating it (and the provider) if new."""
+        if name in self.account_ids:
+            return self.account_ids[name]
+        with transaction(self.factory) as s:
+            account = repo.get_account_by_name(s, name=name)
+            if account is None:
+                provider = repo.get_provider(s, name=self.provider) or repo.create_provider(
+                    s, name=self.provider, kind=db.ProviderKind.RULE
+                )
+                account = repo.create_account(
+                    s, name=name, provider_id=provider.id, venue="sim", starting_balance=balance
+                )
+            self.account_ids[name] = account.id
+        return self.account_ids[name]
+
+    def open_session(
+        self, *, account: str, session_id: str, symbol: str, spec: dict[str, Any], at_ms: int
+    ) -> None:
+        """Save the grid config (next version) and the session."""
+        account_id = self.account_ids[account]
+        with transaction(self.factory) as s:
+            config = repo.save_grid_config(
+                s, account_id=account_id, symbol=symbol, spec=spec, at=utc(at_ms)
+            )
+            repo.create_grid_session(
+                s,
+                session_id=session_id,
+                account_id=account_id,
+                config_id=config.id,
+                symbol=symbol,
+                started_at=utc(at_ms),
+            )
+
+    # --- buffered ----------------------------------------------------------------------------
+    def order_requested(
+        self,
+        *,
+        account: str,
+        session_id: str,
+        request: OrderRequest,
+        slot: int | None,
+        cycle: int | None,
+        at_ms: int,
+    ) -> None:
+        """Record an order intent (and that it was sent)."""
+        account_id = self.account_ids[account]
+        key = (account, request.client_id)
+
+        def op(s: Session) -> None:
+            order = repo.record_order_intent(
+                s,
+                account_id=account_id,
+                client_order_id=request.client_id,
+                symbol=request.symbol,
+                side=request.side,
+                order_type=db.OrderType(request.type.value),
+                qty=request.qty,
+                price=request.price,
+                session_id=session_id,
+                slot=slot,
+                cycle=cycle,
+                reduce_only=request.reduce_only,
+                post_only=request.post_only,
+                at=utc(at_ms),
+            )
+            self._order_ids[key] = order.id
+            repo.transition_order(s, order_id=order.id, status=db.OrderStatus.SENT, at=utc(at_ms))
+
+        self._ops.append(op)
+
+    def order_rejected(self, *, account: str, client_id: str, code: object, at_ms: int) -> None:
+        """Record the venue's refusal of an order."""
+        key = (account, client_id)
+
+        def op(s: Session) -> None:
+            order_id = self._order_ids.get(key)
+            if order_id is not None:
+                repo.transition_order(
+                    s,
+                    order_id=order_id,
+                    status=db.OrderStatus.REJECTED,
+                    reason=f"venue code {code}",
+                    at=utc(at_ms),
+                )
+
+        self._ops.append(op)
+
+    def on_event(self, account: str) -> Callable[[Event], None]:
+        """Return a venue listener recording ``account``'s order updates and fills."""
+        account_id = self.account_ids[account]
+
+        def listen(event: Event) -> None:
+            if isinstance(event, OrderUpdate):
+                order = event.order
+                key = (account, order.client_id)
+                status = _STATUS[order.status]
+
+                def op(s: Session) -> None:
+                    order_id = self._order_ids.get(key)
+                    if order_id is None:
+                        return  # not one of ours (e.g. placed by hand on the venue)
+                    current = repo.get_order(s, order_id=order_id)
+                    if current is not None and current.status is status:
+                        return
+                    repo.transition_order(
+                        s,
+                        order_id=order_id,
+                        status=status,
+                        venue_order_id=order.venue_id,
+                        filled_qty=order.filled_qty,
+                        avg_fill_price=order.avg_price,
+                        at=utc(event.ts_ms),
+                    )
+
+                self._ops.append(op)
+            elif isinstance(event, FillEvent):
+                fill = event.fill
+
+                def op(s: Session) -> None:
+                    repo.record_fill(
+                        s,
+                        account_id=account_id,
+                        trade_id=fill.trade_id,
+                        symbol=fill.symbol,
+                        side=fill.side,
+                        price=fill.price,
+                        qty=fill.qty,
+                        fee=fill.fee,
+                        fee_asset=fill.fee_asset,
+                        liquidity=db.Liquidity(fill.liquidity.value),
+                        ts=utc(fill.ts_ms),
+                        order_id=self._order_ids.get((account, fill.client_id)),
+                        client_order_id=fill.client_id,
+                        realized_pnl=fill.realized_pnl,
+                        candle_index=fill.candle,
+                    )
+
+                self._ops.append(op)
+
+        return listen
+
+    def add(self, op: Op) -> None:
+        """Buffer any other write (snapshots, positions, risk events, session status)."""
+        self._ops.append(op)
+
+    def flush(self) -> int:
+        """Write everything buffered in one transaction; return how many writes it held."""
+        ops, self._ops = self._ops, []
+        if not ops:
+            return 0
+        with transaction(self.factory) as s:
+            for op in ops:
+                op(s)
+        self.flushes += 1
+        return len(ops)
