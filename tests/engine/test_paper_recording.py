@@ -19,14 +19,17 @@ MARKET = generate_market(seed=21, n_candles=1500)
 async def test_paper_when_recorded_then_store_equals_venue(db_engine: Engine) -> None:
     lo, hi = float(MARKET.low.min()), float(MARKET.high.max())
     spec = GridSpec(
-        symbol="BTCUSDT", lower=round(lo, 1), upper=round(hi, 1), grids=16,
-        base_allocation=10_000, leverage=2, direction="long",
+        symbol="BTCUSDT",
+        lower=round(lo, 1),
+        upper=round(hi, 1),
+        grids=16,
+        base_allocation=10_000,
+        leverage=2,
+        direction="long",
     )
     sid = f"rec-{uuid.uuid4().hex[:8]}"
     account = f"acct-{sid}"
-    engine, _session, _ = paper_run(
-        spec, MARKET, balance=30_000, account=account, session_id=sid
-    )
+    engine, _session, _ = paper_run(spec, MARKET, balance=30_000, account=account, session_id=sid)
     factory = session_factory(db_engine)
     engine.attach_recorder(StoreRecorder(factory))
     await engine.run()
@@ -45,13 +48,15 @@ async def test_paper_when_recorded_then_store_equals_venue(db_engine: Engine) ->
         account_id = orders[0].account_id
         fills = s.scalars(select(Fill).where(Fill.account_id == account_id)).all()
         assert len(fills) == len(venue_fills) > 0
-        assert sum((f.realized_pnl for f in fills), Decimal(0)) == engine.exchange.accounts[
-            account
-        ].realized
+        assert (
+            sum((f.realized_pnl for f in fills), Decimal(0))
+            == engine.exchange.accounts[account].realized
+        )
         transitions = s.scalar(
-            select(func.count()).select_from(OrderTransition).join(Order).where(
-                Order.session_id == sid
-            )
+            select(func.count())
+            .select_from(OrderTransition)
+            .join(Order)
+            .where(Order.session_id == sid)
         )
         assert transitions >= 2 * len(orders)  # INTENT→SENT→ACKNOWLEDGED at least
         (grid,) = s.scalars(select(GridSession).where(GridSession.id == sid)).all()
