@@ -9,6 +9,7 @@ from typer.testing import CliRunner
 
 from gridarena.cli import app
 from gridarena.engine.build import paper_run
+from gridarena.engine.clock import ManualClock
 from gridarena.engine.queue import OrderedQueue
 from gridarena.engine.session import SessionStatus
 from gridarena.grid.spec import GridSpec
@@ -107,17 +108,11 @@ async def test_ordered_queue_when_handler_fails_then_drain_raises_it() -> None:
 
 async def test_run_when_speed_set_then_waits_per_candle_on_the_injected_clock() -> None:
     engine, _session, _ = paper_run(_spec(), MARKET.slice(0, 10), balance=30_000)
-    now = [0.0]
-    waits: list[float] = []
-
-    async def fake_sleep(seconds: float) -> None:
-        waits.append(seconds)
-        now[0] += seconds
-
-    await engine.run(speed=60.0, clock=lambda: now[0], sleep=fake_sleep)
-    # 1m candles at 60× → one candle per second of (fake) wall time.
-    assert now[0] == pytest.approx(9.0)
-    assert len(waits) == 9
+    clock = ManualClock()
+    await engine.run(speed=60.0, clock=clock)
+    # 1m candles at 60× → one candle per second of (manual) time; nothing really waits.
+    assert clock.now() == pytest.approx(9.0)
+    assert len(clock.sleeps) == 9
     await engine.close()
 
 

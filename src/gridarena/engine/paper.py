@@ -7,15 +7,15 @@ market moves on. That makes a replay deterministic and lets it match the backtes
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from gridarena.domain.orders import Balance, OrderRequest, Position
+from gridarena.engine.clock import Clock, RealClock
 from gridarena.engine.equity import EquityBook
 from gridarena.engine.queue import OrderedQueue
 from gridarena.engine.recorder import StoreRecorder, utc
@@ -305,25 +305,25 @@ class PaperEngine:
         max_ticks: int | None = None,
         on_progress: Callable[[int], None] | None = None,
         speed: float = 0.0,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        clock: Clock | None = None,
     ) -> float:
         """Replay until the data ends (or ``max_ticks``); return the wall time.
 
         ``speed`` 0 replays as fast as possible; 1 in real time; N at N× (a 1m candle every
-        60/N s). ``clock`` and ``sleep`` are injected so tests never wait.
+        60/N s). The ``clock`` (real by default) is injected so tests never wait.
         """
         t0 = time.perf_counter()
         await self.start_all()
         n = 0
-        start = clock()
+        clock = clock or RealClock()
+        start = clock.now()
         tf_s = min(m.candles.timeframe_ms for m in self.exchange.markets.values()) / 1000.0
         while not self.exchange.done and (max_ticks is None or n < max_ticks):
             if speed > 0 and n % 4 == 0:
                 due = start + (n // 4) * tf_s / speed
-                wait = due - clock()
+                wait = due - clock.now()
                 if wait > 0:
-                    await sleep(wait)
+                    await clock.sleep(wait)
             await self.step()
             n += 1
             if self.recorder is not None and n % 4096 == 0:
