@@ -28,6 +28,7 @@ from gridarena.cli_common import (
 from gridarena.grid.spec import GridSpec
 from gridarena.marketdata.cli import data_app
 from gridarena.store.cli import db_app
+from gridarena.venues.facade.cli import sim_venue_command
 
 app = typer.Typer(
     name="gridarena",
@@ -38,6 +39,9 @@ app = typer.Typer(
 )
 app.add_typer(data_app, name="data", help="Load, check, resample, generate and download candles.")
 app.add_typer(db_app, name="db", help="Migrate, back up and restore the store.")
+app.command("sim-venue", help="Serve the simulated venue over Binance USD-M REST.")(
+    sim_venue_command
+)
 app.command("sweep", help="Backtest a grid of parameter sets in parallel and rank them.")(
     sweep_command
 )
