@@ -3,28 +3,42 @@
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
-from pydantic import ValidationError
 from rich.console import Console
 from rich.table import Table
 
 from gridarena.backtest.runner import BacktestResult, run_backtest
 from gridarena.backtest.sweep_cli import sweep_command
 from gridarena.cli_common import (
+    AllocationOpt,
     ConfigOpt,
     DataOpt,
+    DirectionOpt,
+    FillRuleOpt,
+    GridsOpt,
     JsonOpt,
+    LeverageOpt,
+    LowerOpt,
     MakerFeeOpt,
+    PathOpt,
     ReportOpt,
     SlippageOpt,
+    SlOpt,
+    SpacingOpt,
+    SpecFileOpt,
     SymbolOpt,
     TakerFeeOpt,
+    TpOpt,
+    UpperOpt,
     fail,
+    grid_spec,
     load_market,
+    read_spec_file,
     simulation_config,
 )
+from gridarena.cli_paper import paper_command
 from gridarena.grid.spec import GridSpec
 from gridarena.marketdata.cli import data_app
 from gridarena.store.cli import db_app
@@ -42,28 +56,13 @@ app.add_typer(db_app, name="db", help="Migrate, back up and restore the store.")
 app.command("sim-venue", help="Serve the simulated venue over Binance USD-M REST.")(
     sim_venue_command
 )
+app.command("paper", help="Paper-trade a grid on the simulated venue (recorded in the store).")(
+    paper_command
+)
 app.command("sweep", help="Backtest a grid of parameter sets in parallel and rank them.")(
     sweep_command
 )
 console = Console()
-
-
-def describe_validation(exc: ValidationError) -> str:
-    """Turn a pydantic error into one line per field."""
-    parts = []
-    for e in exc.errors():
-        loc = ".".join(str(x) for x in e["loc"]) or "spec"
-        parts.append(f"{loc}: {e['msg']}")
-    return "; ".join(parts)
-
-
-def build_spec(base: dict[str, Any], overrides: dict[str, Any]) -> GridSpec:
-    """Merge CLI options over a spec file and validate; exit with the field named on error."""
-    merged = {**base, **{key: val for key, val in overrides.items() if val is not None}}
-    try:
-        return GridSpec.model_validate(merged)
-    except ValidationError as exc:
-        raise fail(f"invalid grid spec: {describe_validation(exc)}") from exc
 
 
 def print_summary(result: BacktestResult) -> None:
@@ -93,27 +92,19 @@ def print_summary(result: BacktestResult) -> None:
 @app.command()
 def backtest(
     data: DataOpt = None,
-    spec_file: Annotated[
-        Path | None, typer.Option("--spec", help="Grid spec JSON (options override it).")
-    ] = None,
+    spec_file: SpecFileOpt = None,
     symbol: SymbolOpt = None,
-    lower: Annotated[float | None, typer.Option(help="Lowest grid level.")] = None,
-    upper: Annotated[float | None, typer.Option(help="Highest grid level.")] = None,
-    grids: Annotated[int | None, typer.Option(help="Number of grids (levels − 1).")] = None,
-    spacing: Annotated[
-        str | None, typer.Option(help="arithmetic|geometric|geometric_from_price|atr")
-    ] = None,
-    direction: Annotated[str | None, typer.Option(help="long|short|neutral")] = None,
-    allocation: Annotated[float | None, typer.Option(help="Margin allocated (quote).")] = None,
-    leverage: Annotated[int | None, typer.Option(help="Leverage.")] = None,
-    tp_pct: Annotated[float | None, typer.Option(help="Take profit, fraction of equity.")] = None,
-    sl_pct: Annotated[float | None, typer.Option(help="Stop loss, fraction of equity.")] = None,
-    fill_rule: Annotated[
-        str | None, typer.Option(help="touch|cross (default: execution.fill_rule)")
-    ] = None,
-    path: Annotated[
-        str | None, typer.Option(help="Intrabar path nearest|ohlc|olhc (execution.intrabar_path)")
-    ] = None,
+    lower: LowerOpt = None,
+    upper: UpperOpt = None,
+    grids: GridsOpt = None,
+    spacing: SpacingOpt = None,
+    direction: DirectionOpt = None,
+    allocation: AllocationOpt = None,
+    leverage: LeverageOpt = None,
+    tp_pct: TpOpt = None,
+    sl_pct: SlOpt = None,
+    fill_rule: FillRuleOpt = None,
+    path: PathOpt = None,
     maker_fee: MakerFeeOpt = None,
     taker_fee: TakerFeeOpt = None,
     slippage_bps: SlippageOpt = None,
@@ -127,19 +118,20 @@ def backtest(
     """Backtest one grid on candle files, or on the embedded generated market."""
     base = read_spec_file(spec_file)
     candles, fund = load_market(data, symbol or base.get("symbol"), funding)
-    overrides = {
-        "symbol": symbol or base.get("symbol") or candles.symbol,
-        "lower": lower,
-        "upper": upper,
-        "grids": grids,
-        "spacing": spacing,
-        "direction": direction,
-        "base_allocation": allocation,
-        "leverage": leverage,
-        "tp_pct": tp_pct,
-        "sl_pct": sl_pct,
-    }
-    spec = build_spec(base, overrides)
+    spec = grid_spec(
+        base,
+        candles,
+        symbol=symbol,
+        lower=lower,
+        upper=upper,
+        grids=grids,
+        spacing=spacing,
+        direction=direction,
+        allocation=allocation,
+        leverage=leverage,
+        tp_pct=tp_pct,
+        sl_pct=sl_pct,
+    )
     config = simulation_config(
         config_file,
         fill_rule=fill_rule,
@@ -162,178 +154,6 @@ def backtest(
         print_summary(result)
         if report is not None:
             console.print(f"report written to {report}")
-
-
-@app.command()
-def paper(
-    data: DataOpt = None,
-    spec_file: Annotated[
-        Path | None, typer.Option("--spec", help="Grid spec JSON (options override it).")
-    ] = None,
-    symbol: SymbolOpt = None,
-    lower: Annotated[float | None, typer.Option(help="Lowest grid level.")] = None,
-    upper: Annotated[float | None, typer.Option(help="Highest grid level.")] = None,
-    grids: Annotated[int | None, typer.Option(help="Number of grids (levels − 1).")] = None,
-    spacing: Annotated[str | None, typer.Option(help="arithmetic|geometric|…")] = None,
-    direction: Annotated[str | None, typer.Option(help="long|short|neutral")] = None,
-    allocation: Annotated[float | None, typer.Option(help="Margin allocated (quote).")] = None,
-    leverage: Annotated[int | None, typer.Option(help="Leverage.")] = None,
-    balance: Annotated[
-        float | None, typer.Option(help="Account balance (default: the allocation).")
-    ] = None,
-    fill_rule: Annotated[str | None, typer.Option(help="touch|cross")] = None,
-    path: Annotated[str | None, typer.Option(help="Intrabar path nearest|ohlc|olhc")] = None,
-    maker_fee: MakerFeeOpt = None,
-    taker_fee: TakerFeeOpt = None,
-    slippage_bps: SlippageOpt = None,
-    speed: Annotated[
-        float, typer.Option(help="Replay speed: 0 as fast as possible, 1 real time, N = N×.")
-    ] = 0.0,
-    config_file: ConfigOpt = None,
-    db: Annotated[
-        str | None, typer.Option(help="Store URL (default: DATABASE_URL, sqlite:///gridarena.db).")
-    ] = None,
-    record: Annotated[
-        bool, typer.Option(help="Record orders, fills and state in the store.")
-    ] = True,
-    as_json: JsonOpt = False,
-) -> None:
-    """Paper-trade a grid on the simulated venue over candle files or the generated market."""
-    import asyncio
-
-    from gridarena.engine.build import paper_run
-
-    base = read_spec_file(spec_file)
-    candles, fund = load_market(data, symbol or base.get("symbol"), None)
-    overrides = {
-        "symbol": symbol or base.get("symbol") or candles.symbol,
-        "lower": lower,
-        "upper": upper,
-        "grids": grids,
-        "spacing": spacing,
-        "direction": direction,
-        "base_allocation": allocation,
-        "leverage": leverage,
-    }
-    spec = build_spec(base, overrides)
-    config = simulation_config(
-        config_file,
-        fill_rule=fill_rule,
-        path=path,
-        maker_fee=maker_fee,
-        taker_fee=taker_fee,
-        slippage_bps=slippage_bps,
-    )
-    if speed < 0:
-        raise fail("--speed: must be >= 0")
-    if balance is not None and balance <= 0:
-        raise fail("--balance: must be > 0")
-    import uuid
-
-    try:
-        engine, session, _prepared = paper_run(
-            spec,
-            candles,
-            config=config,
-            funding=fund,
-            balance=balance,
-            session_id=f"paper-{uuid.uuid4().hex[:12]}",
-        )
-    except ValueError as exc:
-        raise fail(str(exc)) from exc
-    if record:
-        engine.attach_recorder(open_recorder(db, config_file))
-    total = 4 * len(engine.exchange.markets[session.symbol].candles)
-
-    async def main() -> float:
-        if as_json:
-            elapsed = await engine.run(speed=speed)
-        else:
-            from rich.progress import BarColumn, Progress, TextColumn
-
-            with Progress(
-                TextColumn("[bold]paper[/] {task.description}"),
-                BarColumn(),
-                TextColumn("{task.percentage:>3.0f}%"),
-                console=console,
-                transient=True,
-            ) as bar:
-                task = bar.add_task(session.symbol, total=total)
-
-                def progress(n: int) -> None:
-                    st = session.status_dict(engine.exchange.markets[session.symbol].price)
-                    bar.update(
-                        task,
-                        completed=n,
-                        description=f"{session.symbol} equity {st['equity']:,.2f} "
-                        f"fills {st['fills']} pos {st['position']:+.4f}",
-                    )
-
-                elapsed = await engine.run(speed=speed, on_progress=progress)
-        await engine.close()
-        return elapsed
-
-    elapsed = asyncio.run(main())
-    summary = engine.summary(session.account, elapsed)
-    summary["config"] = config.to_dict()
-    summary["symbol"] = session.symbol
-    if as_json:
-        sys.stdout.write(json.dumps(summary, default=str) + "\n")
-        return
-    table = Table(
-        title=f"Paper {session.symbol} — {summary['candles']:,} candles", show_header=False
-    )
-    for key in (
-        "fills",
-        "round_trips",
-        "realized_pnl",
-        "unrealized_pnl",
-        "fees",
-        "funding",
-        "final_equity",
-        "max_drawdown",
-        "elapsed_s",
-    ):
-        val = summary[key]
-        table.add_row(key, f"{val:,.4f}" if isinstance(val, float) else str(val))
-    state = summary["account_state"]
-    table.add_row("open orders", str(state["open_orders"]))
-    table.add_row(
-        "positions", ", ".join(f"{p['symbol']} {p['qty']:+}" for p in state["positions"]) or "flat"
-    )
-    console.print(table)
-
-
-def open_recorder(db: str | None, config_file: Path | None) -> Any:
-    """Migrate the store at ``db`` (or DATABASE_URL) and return a recorder writing to it."""
-    from gridarena.config import ConfigError, load_settings
-    from gridarena.engine.recorder import StoreRecorder
-    from gridarena.store import display_url, make_engine, session_factory, upgrade
-
-    try:
-        url = db or load_settings(config_file).database_url.get_secret_value()
-    except ConfigError as exc:
-        raise fail(str(exc)) from exc
-    try:
-        upgrade(url)
-        return StoreRecorder(session_factory(make_engine(url)))
-    except Exception as exc:
-        raise fail(
-            f"--db: cannot open the store at {display_url(url)}: {type(exc).__name__}"
-        ) from exc
-
-
-def read_spec_file(spec_file: Path | None) -> dict[str, Any]:
-    """Read a grid spec JSON file (empty when none is given)."""
-    if spec_file is None:
-        return {}
-    try:
-        base = json.loads(spec_file.read_text())
-    except (OSError, json.JSONDecodeError) as exc:
-        raise fail(f"--spec: cannot read {spec_file}: {exc}") from exc
-    if not isinstance(base, dict):
-        raise fail("--spec: the file must hold one JSON object")
-    return base
 
 
 @app.command()

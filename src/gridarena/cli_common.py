@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 from decimal import Decimal
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from pydantic import ValidationError
 from rich.console import Console
 
 from gridarena.backtest.runner import BacktestConfig
 from gridarena.domain.fees import FeeSchedule
+from gridarena.grid.spec import GridSpec
 
 if TYPE_CHECKING:
     from gridarena.marketdata.candles import Candles, Funding
@@ -31,12 +34,67 @@ SlippageOpt = Annotated[
 ConfigOpt = Annotated[Path | None, typer.Option("--config", help="Config file (TOML/YAML).")]
 ReportOpt = Annotated[Path | None, typer.Option(help="Write an HTML report here.")]
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+SpecFileOpt = Annotated[
+    Path | None, typer.Option("--spec", help="Grid spec JSON (options override it).")
+]
+LowerOpt = Annotated[float | None, typer.Option(help="Lowest grid level.")]
+UpperOpt = Annotated[float | None, typer.Option(help="Highest grid level.")]
+GridsOpt = Annotated[int | None, typer.Option(help="Number of grids (levels − 1).")]
+SpacingOpt = Annotated[
+    str | None, typer.Option(help="arithmetic|geometric|geometric_from_price|atr")
+]
+DirectionOpt = Annotated[str | None, typer.Option(help="long|short|neutral")]
+AllocationOpt = Annotated[float | None, typer.Option(help="Margin allocated (quote).")]
+LeverageOpt = Annotated[int | None, typer.Option(help="Leverage.")]
+TpOpt = Annotated[float | None, typer.Option(help="Take profit, fraction of equity.")]
+SlOpt = Annotated[float | None, typer.Option(help="Stop loss, fraction of equity.")]
+FillRuleOpt = Annotated[str | None, typer.Option(help="touch|cross (execution.fill_rule)")]
+PathOpt = Annotated[
+    str | None, typer.Option(help="Intrabar path nearest|ohlc|olhc (execution.intrabar_path)")
+]
 
 
 def fail(message: str) -> typer.Exit:
     """Print ``message`` as a CLI error and return the exit to raise (code 2: bad input)."""
     Console(stderr=True).print(f"[bold red]error:[/] {message}")
     return typer.Exit(code=2)
+
+
+def read_spec_file(spec_file: Path | None) -> dict[str, Any]:
+    """Read a grid spec JSON file (empty when none is given)."""
+    if spec_file is None:
+        return {}
+    try:
+        base = json.loads(spec_file.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise fail(f"--spec: cannot read {spec_file}: {exc}") from exc
+    if not isinstance(base, dict):
+        raise fail("--spec: the file must hold one JSON object")
+    return base
+
+
+def describe_validation(exc: ValidationError) -> str:
+    """Turn a pydantic error into one line per field."""
+    parts = []
+    for e in exc.errors():
+        loc = ".".join(str(x) for x in e["loc"]) or "spec"
+        parts.append(f"{loc}: {e['msg']}")
+    return "; ".join(parts)
+
+
+def grid_spec(base: dict[str, Any], candles: Candles, **options: Any) -> GridSpec:
+    """Merge CLI grid options over a spec file and validate; exit naming the field on error.
+
+    Option names are the CLI's (``allocation`` is the spec's ``base_allocation``); ``None``
+    means "not given". The symbol defaults to the spec file's, then the data's.
+    """
+    renamed = {"allocation": "base_allocation"}
+    given = {renamed.get(k, k): v for k, v in options.items() if v is not None}
+    given.setdefault("symbol", base.get("symbol") or candles.symbol)
+    try:
+        return GridSpec.model_validate({**base, **given})
+    except ValidationError as exc:
+        raise fail(f"invalid grid spec: {describe_validation(exc)}") from exc
 
 
 def load_market(

@@ -1,0 +1,209 @@
+"""`gridarena paper`: a grid session on the simulated venue, recorded in the store."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import uuid
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from gridarena.cli_common import (
+    AllocationOpt,
+    ConfigOpt,
+    DataOpt,
+    DirectionOpt,
+    FillRuleOpt,
+    GridsOpt,
+    JsonOpt,
+    LeverageOpt,
+    LowerOpt,
+    MakerFeeOpt,
+    PathOpt,
+    SlippageOpt,
+    SlOpt,
+    SpacingOpt,
+    SpecFileOpt,
+    SymbolOpt,
+    TakerFeeOpt,
+    TpOpt,
+    UpperOpt,
+    fail,
+    grid_spec,
+    load_market,
+    read_spec_file,
+    simulation_config,
+)
+
+if TYPE_CHECKING:
+    from gridarena.engine.paper import PaperEngine
+    from gridarena.engine.recorder import StoreRecorder
+    from gridarena.engine.session import GridSession
+
+console = Console()
+SUMMARY_ROWS = (
+    "fills",
+    "round_trips",
+    "realized_pnl",
+    "unrealized_pnl",
+    "fees",
+    "funding",
+    "final_equity",
+    "max_drawdown",
+    "elapsed_s",
+)
+
+
+def open_recorder(db: str | None, config_file: Path | None) -> StoreRecorder:
+    """Migrate the store at ``db`` (or DATABASE_URL) and return a recorder writing to it."""
+    from gridarena.config import ConfigError, load_settings
+    from gridarena.engine.recorder import StoreRecorder
+    from gridarena.store import display_url, make_engine, session_factory, upgrade
+
+    try:
+        url = db or load_settings(config_file).database_url.get_secret_value()
+    except ConfigError as exc:
+        raise fail(str(exc)) from exc
+    try:
+        upgrade(url)
+        return StoreRecorder(session_factory(make_engine(url)))
+    except Exception as exc:  # any driver error: name the store, never its password
+        where = display_url(url)
+        raise fail(f"--db: cannot open the store at {where}: {type(exc).__name__}") from exc
+
+
+async def _replay(engine: PaperEngine, session: GridSession, speed: float, quiet: bool) -> float:
+    if quiet:
+        elapsed = await engine.run(speed=speed)
+    else:
+        from rich.progress import BarColumn, Progress, TextColumn
+
+        total = 4 * len(engine.exchange.markets[session.symbol].candles)
+        with Progress(
+            TextColumn("[bold]paper[/] {task.description}"),
+            BarColumn(),
+            TextColumn("{task.percentage:>3.0f}%"),
+            console=console,
+            transient=True,
+        ) as bar:
+            task = bar.add_task(session.symbol, total=total)
+
+            def progress(n: int) -> None:
+                st = session.status_dict(engine.exchange.markets[session.symbol].price)
+                bar.update(
+                    task,
+                    completed=n,
+                    description=f"{session.symbol} equity {st['equity']:,.2f} "
+                    f"fills {st['fills']} pos {st['position']:+.4f}",
+                )
+
+            elapsed = await engine.run(speed=speed, on_progress=progress)
+    await engine.close()
+    return elapsed
+
+
+def print_paper(summary: dict[str, Any]) -> None:
+    """Print a paper run's summary as a Rich table."""
+    title = f"Paper {summary['symbol']} — {summary['candles']:,} candles"
+    table = Table(title=title, show_header=False)
+    for key in SUMMARY_ROWS:
+        val = summary[key]
+        table.add_row(key, f"{val:,.4f}" if isinstance(val, float) else str(val))
+    state = summary["account_state"]
+    table.add_row("open orders", str(state["open_orders"]))
+    held = ", ".join(f"{p['symbol']} {p['qty']:+}" for p in state["positions"])
+    table.add_row("positions", held or "flat")
+    table.add_row("risk events", str(len(summary["risk_events"])))
+    console.print(table)
+
+
+def paper_command(
+    data: DataOpt = None,
+    spec_file: SpecFileOpt = None,
+    symbol: SymbolOpt = None,
+    lower: LowerOpt = None,
+    upper: UpperOpt = None,
+    grids: GridsOpt = None,
+    spacing: SpacingOpt = None,
+    direction: DirectionOpt = None,
+    allocation: AllocationOpt = None,
+    leverage: LeverageOpt = None,
+    tp_pct: TpOpt = None,
+    sl_pct: SlOpt = None,
+    balance: Annotated[
+        float | None, typer.Option(help="Account balance (default: the allocation).")
+    ] = None,
+    fill_rule: FillRuleOpt = None,
+    path: PathOpt = None,
+    maker_fee: MakerFeeOpt = None,
+    taker_fee: TakerFeeOpt = None,
+    slippage_bps: SlippageOpt = None,
+    speed: Annotated[
+        float, typer.Option(help="Replay speed: 0 as fast as possible, 1 real time, N = N×.")
+    ] = 0.0,
+    config_file: ConfigOpt = None,
+    db: Annotated[
+        str | None, typer.Option(help="Store URL (default: DATABASE_URL, sqlite:///gridarena.db).")
+    ] = None,
+    record: Annotated[
+        bool, typer.Option(help="Record orders, fills and state in the store.")
+    ] = True,
+    as_json: JsonOpt = False,
+) -> None:
+    """Paper-trade a grid on the simulated venue over candle files or the generated market."""
+    from gridarena.engine.build import paper_run
+
+    if speed < 0:
+        raise fail("--speed: must be >= 0")
+    if balance is not None and balance <= 0:
+        raise fail("--balance: must be > 0")
+    base = read_spec_file(spec_file)
+    candles, funding = load_market(data, symbol or base.get("symbol"))
+    spec = grid_spec(
+        base,
+        candles,
+        symbol=symbol,
+        lower=lower,
+        upper=upper,
+        grids=grids,
+        spacing=spacing,
+        direction=direction,
+        allocation=allocation,
+        leverage=leverage,
+        tp_pct=tp_pct,
+        sl_pct=sl_pct,
+    )
+    config = simulation_config(
+        config_file,
+        fill_rule=fill_rule,
+        path=path,
+        maker_fee=maker_fee,
+        taker_fee=taker_fee,
+        slippage_bps=slippage_bps,
+    )
+    try:
+        engine, session, _prepared = paper_run(
+            spec,
+            candles,
+            config=config,
+            funding=funding,
+            balance=balance,
+            session_id=f"paper-{uuid.uuid4().hex[:12]}",
+        )
+    except ValueError as exc:
+        raise fail(str(exc)) from exc
+    if record:
+        engine.attach_recorder(open_recorder(db, config_file))
+    elapsed = asyncio.run(_replay(engine, session, speed, quiet=as_json))
+    summary = engine.summary(session.account, elapsed)
+    summary["config"] = config.to_dict()
+    summary["symbol"] = session.symbol
+    if as_json:
+        sys.stdout.write(json.dumps(summary, default=str) + "\n")
+    else:
+        print_paper(summary)
