@@ -10,23 +10,20 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.orm import Session
-
-from gridarena.domain.orders import Balance, OrderRequest, Position
 from gridarena.engine.clock import Clock, RealClock
 from gridarena.engine.equity import EquityBook
 from gridarena.engine.queue import OrderedQueue
-from gridarena.engine.recorder import StoreRecorder, utc
 from gridarena.engine.session import GridSession, SessionStatus
-from gridarena.store import enums as db
-from gridarena.store import repo
 from gridarena.venues.base import FillEvent, FundingPaid, Liquidated, MarketTick
 from gridarena.venues.base import VenueEvent as Event
 from gridarena.venues.errors import PermanentVenueError
 from gridarena.venues.sim.exchange import SimExchange
-from gridarena.venues.sim.ledger import SimAccount
+
+if TYPE_CHECKING:
+    from gridarena.domain.orders import OrderRequest
+    from gridarena.engine.recorder import StoreRecorder
 
 
 class PaperEngine:
@@ -180,81 +177,6 @@ class PaperEngine:
 
         return hook
 
-    def record_final_state(self) -> None:
-        """Write positions, balances, a PnL snapshot, risk events and session status."""
-        recorder = self.recorder
-        if recorder is None:
-            return
-        ts = utc(max(m.ts_ms() for m in self.exchange.markets.values()))
-        for account, account_id in recorder.account_ids.items():
-            summary = self.summary(account, 0.0)
-            positions = self.exchange.positions(account)
-            balance = self.exchange.balance(account)
-            acct = self.exchange.accounts[account]
-
-            def op(
-                s: Session,
-                account_id: int = account_id,
-                positions: list[Position] = positions,
-                balance: Balance = balance,
-                acct: SimAccount = acct,
-                events: list[dict[str, Any]] = summary["risk_events"],
-            ) -> None:
-                for p in positions:
-                    repo.upsert_position(
-                        s,
-                        account_id=account_id,
-                        symbol=p.symbol,
-                        qty=p.qty,
-                        entry_price=p.entry_price,
-                        leverage=p.leverage,
-                        margin_mode=db.MarginMode(p.margin_mode.value),
-                        liquidation_price=p.liquidation_price,
-                        unrealized=p.unrealized_pnl,
-                        at=ts,
-                    )
-                repo.upsert_balance(
-                    s,
-                    account_id=account_id,
-                    asset=balance.asset,
-                    wallet=balance.wallet,
-                    available=balance.available,
-                    at=ts,
-                )
-                repo.add_pnl_snapshot(
-                    s,
-                    account_id=account_id,
-                    equity=balance.equity,
-                    realized=acct.realized,
-                    unrealized=balance.unrealized_pnl,
-                    fees=acct.fees,
-                    funding=acct.funding,
-                    ts=ts,
-                )
-                for e in events:
-                    repo.add_risk_event(
-                        s,
-                        account_id=account_id,
-                        kind=str(e["kind"]),
-                        reason_code=str(e["reason_code"]),
-                        detail=str(e.get("detail", "")) or None,
-                        session_id=e.get("session_id"),
-                        ts=ts,
-                    )
-
-            recorder.add(op)
-        for session in self.sessions.values():
-            stopped = session.status is SessionStatus.STOPPED
-            reason = session.stats.stop_reason if stopped else "replay_end"
-
-            def close(s: Session, sid: str = session.id, reason: str = reason) -> None:
-                repo.update_grid_session(
-                    s, session_id=sid, status=db.SessionStatus.STOPPED, stop_reason=reason, at=ts
-                )
-
-            recorder.add(close)
-        recorder.flush()
-
     async def start_all(self) -> None:
         """Start every new session at its market's current price."""
         for session in self.sessions.values():
@@ -331,7 +253,7 @@ class PaperEngine:
             if on_progress is not None and n % 4096 == 0:
                 on_progress(n)
         if self.recorder is not None:
-            self.record_final_state()
+            self.recorder.final_state(self)
         return time.perf_counter() - t0
 
     async def close(self) -> None:

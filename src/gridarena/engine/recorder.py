@@ -12,16 +12,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from gridarena.domain.orders import OrderRequest, OrderStatus
+from gridarena.domain.orders import Balance, OrderRequest, OrderStatus, Position
 from gridarena.store import enums as db
 from gridarena.store import repo
 from gridarena.store.engine import transaction
 from gridarena.venues.base import FillEvent, OrderUpdate
 from gridarena.venues.base import VenueEvent as Event
+from gridarena.venues.sim.ledger import SimAccount
+
+if TYPE_CHECKING:
+    from gridarena.engine.paper import PaperEngine
 
 Op = Callable[[Session], None]
 
@@ -208,3 +212,76 @@ class StoreRecorder:
                 op(s)
         self.flushes += 1
         return len(ops)
+
+    def final_state(self, engine: PaperEngine) -> None:
+        """Write positions, balances, a PnL snapshot, risk events and session status."""
+        recorder = self
+        ts = utc(max(m.ts_ms() for m in engine.exchange.markets.values()))
+        for account, account_id in recorder.account_ids.items():
+            summary = engine.summary(account, 0.0)
+            positions = engine.exchange.positions(account)
+            balance = engine.exchange.balance(account)
+            acct = engine.exchange.accounts[account]
+
+            def op(
+                s: Session,
+                account_id: int = account_id,
+                positions: list[Position] = positions,
+                balance: Balance = balance,
+                acct: SimAccount = acct,
+                events: list[dict[str, Any]] = summary["risk_events"],
+            ) -> None:
+                for p in positions:
+                    repo.upsert_position(
+                        s,
+                        account_id=account_id,
+                        symbol=p.symbol,
+                        qty=p.qty,
+                        entry_price=p.entry_price,
+                        leverage=p.leverage,
+                        margin_mode=db.MarginMode(p.margin_mode.value),
+                        liquidation_price=p.liquidation_price,
+                        unrealized=p.unrealized_pnl,
+                        at=ts,
+                    )
+                repo.upsert_balance(
+                    s,
+                    account_id=account_id,
+                    asset=balance.asset,
+                    wallet=balance.wallet,
+                    available=balance.available,
+                    at=ts,
+                )
+                repo.add_pnl_snapshot(
+                    s,
+                    account_id=account_id,
+                    equity=balance.equity,
+                    realized=acct.realized,
+                    unrealized=balance.unrealized_pnl,
+                    fees=acct.fees,
+                    funding=acct.funding,
+                    ts=ts,
+                )
+                for e in events:
+                    repo.add_risk_event(
+                        s,
+                        account_id=account_id,
+                        kind=str(e["kind"]),
+                        reason_code=str(e["reason_code"]),
+                        detail=str(e.get("detail", "")) or None,
+                        session_id=e.get("session_id"),
+                        ts=ts,
+                    )
+
+            recorder.add(op)
+        for session in engine.sessions.values():
+            stopped = session.status.value == "STOPPED"
+            reason = session.stats.stop_reason if stopped else "replay_end"
+
+            def close(s: Session, sid: str = session.id, reason: str = reason) -> None:
+                repo.update_grid_session(
+                    s, session_id=sid, status=db.SessionStatus.STOPPED, stop_reason=reason, at=ts
+                )
+
+            recorder.add(close)
+        recorder.flush()
