@@ -124,6 +124,9 @@ def print_paper(summary: dict[str, Any]) -> None:
 
 def paper_command(
     data: DataOpt = None,
+    generated: Annotated[
+        bool, typer.Option("--generated", help="Use the embedded generated market (default).")
+    ] = False,
     spec_file: SpecFileOpt = None,
     symbol: SymbolOpt = None,
     lower: LowerOpt = None,
@@ -158,6 +161,8 @@ def paper_command(
     """Paper-trade a grid on the simulated venue over candle files or the generated market."""
     from gridarena.engine.build import paper_run
 
+    if generated and data:
+        raise fail("--generated and --data are exclusive: pick one market")
     if speed < 0:
         raise fail("--speed: must be >= 0")
     if balance is not None and balance <= 0:

@@ -152,6 +152,24 @@ def test_paper_cli_when_json_then_prints_backtest_keys_and_venue_state(tmp_path:
     assert sessions == [("STOPPED", "replay_end")]
 
 
+def test_paper_cli_when_generated_and_data_both_given_then_exit_2() -> None:
+    result = CliRunner().invoke(app, ["paper", "--generated", "--data", "x.parquet"])
+    assert result.exit_code == 2
+    assert "exclusive" in result.stderr
+
+
+def test_paper_cli_when_generated_market_then_runs_and_records(tmp_path: object) -> None:
+    from pathlib import Path
+
+    db = Path(str(tmp_path)) / "g.db"
+    args = ["paper", "--generated", "--lower", "50000", "--upper", "70000", "--grids", "20"]
+    result = CliRunner().invoke(
+        app, [*args, "--allocation", "10000", "--db", f"sqlite:///{db}", "--json"]
+    )
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["candles"] == 43_200
+
+
 def test_paper_cli_when_speed_negative_then_exit_2() -> None:
     result = CliRunner().invoke(app, ["paper", "--speed", "-1", "--lower", "1", "--upper", "2"])
     assert result.exit_code == 2
