@@ -7,7 +7,6 @@ transitions the backtest kernel applies, which is what the parity test checks.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -28,6 +27,7 @@ from gridarena.domain.orders import (
 )
 from gridarena.domain.types import Side
 from gridarena.execution.client_ids import WHOLE_POSITION, client_order_id
+from gridarena.execution.gateway import DirectGateway, OrderGateway
 from gridarena.grid import ledger, machine
 from gridarena.grid.ledger import A_FUNDING, A_POS, A_WALLET, new_ledger
 from gridarena.grid.machine import ENTRY_OPEN, EXIT_OPEN
@@ -41,7 +41,7 @@ from gridarena.venues.base import (
     Venue,
     VenueEvent,
 )
-from gridarena.venues.errors import OrderNotFound, PermanentVenueError
+from gridarena.venues.errors import PermanentVenueError
 
 # The state machine and ledger, run as plain Python here (same source as the kernel's).
 after_fill = interpreted(machine.after_fill)
@@ -92,10 +92,12 @@ class GridSession:
         spec: GridSpec,
         prepared: PreparedGrid,
         watch_ticks: bool | None = None,
+        gateway: OrderGateway | None = None,
     ) -> None:
         self.id = session_id
         self.account = account
         self.venue = venue
+        self.gateway: OrderGateway = gateway or DirectGateway(venue)
         self.spec = spec
         self.symbol = prepared.instrument.symbol
         self.params = prepared.params
@@ -137,12 +139,14 @@ class GridSession:
         self.order_slots[cid] = slot
         return cid
 
-    async def _place(self, request: OrderRequest) -> Order:
+    async def _place(self, request: OrderRequest) -> Order | None:
         self.stats.orders_placed += 1
         if self.on_order is not None:
             self.on_order(request, self.order_slots.get(request.client_id))
+        slot = self.order_slots.get(request.client_id)
+        cycle = int(self.cycles[slot]) if slot is not None else self.whole_cycle
         try:
-            order = await self.venue.place_order(request)
+            order = await self.gateway.place(request, session_id=self.id, slot=slot, cycle=cycle)
         except PermanentVenueError as exc:
             if self.on_reject is not None:
                 self.on_reject(request, exc)
@@ -278,8 +282,7 @@ class GridSession:
             if cid is None or resting_side(int(self.states[k]), int(self.dirs[k])) == 0:
                 continue
             # Already filled or cancelled: its fill event (if any) updates the slot.
-            with contextlib.suppress(OrderNotFound):
-                await self.venue.cancel_order(self.symbol, cid)
+            await self.gateway.cancel(self.symbol, cid)
             self.slot_orders[k] = None
 
     # --- events ------------------------------------------------------------------------------

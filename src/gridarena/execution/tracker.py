@@ -238,6 +238,17 @@ class OrderTracker:
         self.stats.unresolved += 1
         return None  # left UNKNOWN in the store: reconciliation settles it
 
+    async def place(
+        self,
+        request: OrderRequest,
+        *,
+        session_id: str | None = None,
+        slot: int | None = None,
+        cycle: int | None = None,
+    ) -> Order | None:
+        """Place through the tracker (the `OrderGateway` interface)."""
+        return await self.submit(request, session_id=session_id, slot=slot, cycle=cycle)
+
     # --- cancel --------------------------------------------------------------------------------
     async def cancel(self, symbol: str, client_id: str) -> Order | None:
         """Cancel an order; whatever happens, store the venue's final word on it."""

@@ -26,9 +26,13 @@ from gridarena.store.repo.events import (
 )
 from gridarena.store.repo.fills import FillTotals, fill_totals, fills_since, record_fill
 from gridarena.store.repo.grid import (
+    Lease,
+    acquire_lease,
     create_grid_session,
     get_grid_session,
     latest_grid_config,
+    lease_of,
+    release_lease,
     save_grid_config,
     update_grid_session,
 )
@@ -56,8 +60,10 @@ from gridarena.store.repo.orders import (
 __all__ = [
     "MAX_PAGE_SIZE",
     "FillTotals",
+    "Lease",
     "OrderCursor",
     "OrderPage",
+    "acquire_lease",
     "add_audit",
     "add_llm_decision",
     "add_metric",
@@ -80,6 +86,7 @@ __all__ = [
     "get_provider",
     "latest_grid_config",
     "latest_price",
+    "lease_of",
     "llm_decisions",
     "mask_secrets",
     "open_orders",
@@ -89,6 +96,7 @@ __all__ = [
     "price_history",
     "record_fill",
     "record_order_intent",
+    "release_lease",
     "risk_events",
     "save_grid_config",
     "set_account_state",

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from gridarena.store.enums import SessionStatus
@@ -16,9 +17,13 @@ from gridarena.store.models import GridConfig, GridSession
 from gridarena.store.repo._common import json_ready, now_or
 
 __all__ = [
+    "Lease",
+    "acquire_lease",
     "create_grid_session",
     "get_grid_session",
     "latest_grid_config",
+    "lease_of",
+    "release_lease",
     "save_grid_config",
     "update_grid_session",
 ]
@@ -120,3 +125,57 @@ def update_grid_session(
         grid_session.stop_reason = stop_reason
     session.flush()
     return grid_session
+
+
+@dataclass(frozen=True, slots=True)
+class Lease:
+    """Who may trade a grid session, and until when."""
+
+    owner: str | None
+    expires_at: datetime | None
+
+
+def acquire_lease(
+    session: Session, *, session_id: str, owner: str, ttl_s: float, at: datetime | None = None
+) -> bool:
+    """Take or renew the single-writer lease on a session; False if another owner holds it.
+
+    One conditional UPDATE, so two engines racing for the same session cannot both win: the
+    lease is free, already ours, or expired — or the update changes no row.
+    """
+    now = now_or(at)
+    stmt = (
+        update(GridSession)
+        .where(
+            GridSession.id == session_id,
+            or_(
+                GridSession.lease_owner.is_(None),
+                GridSession.lease_owner == owner,
+                GridSession.lease_expires_at < now,
+            ),
+        )
+        .values(lease_owner=owner, lease_expires_at=now + timedelta(seconds=ttl_s))
+        .execution_options(synchronize_session=False)
+    )
+    result = session.execute(stmt)
+    session.expire_all()
+    return bool(getattr(result, "rowcount", 0) == 1)
+
+
+def release_lease(session: Session, *, session_id: str, owner: str) -> None:
+    """Give the lease up (only if ``owner`` holds it)."""
+    session.execute(
+        update(GridSession)
+        .where(GridSession.id == session_id, GridSession.lease_owner == owner)
+        .values(lease_owner=None, lease_expires_at=None)
+        .execution_options(synchronize_session=False)
+    )
+    session.expire_all()
+
+
+def lease_of(session: Session, *, session_id: str) -> Lease:
+    """Return the current lease of a session."""
+    row = session.get(GridSession, session_id, populate_existing=True)
+    if row is None:
+        raise RecordNotFound("grid session", session_id)
+    return Lease(row.lease_owner, row.lease_expires_at)
