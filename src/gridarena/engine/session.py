@@ -7,7 +7,7 @@ transitions the backtest kernel applies, which is what the parity test checks.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from enum import StrEnum
@@ -53,6 +53,18 @@ apply_fill = interpreted(ledger.apply_fill)
 equity = interpreted(ledger.equity)
 
 _DIRECTION = {"long": 1, "short": -1, "neutral": 0}
+_OPEN = frozenset({"INTENT", "SENT", "ACKNOWLEDGED", "PARTIALLY_FILLED", "UNKNOWN"})
+
+
+@dataclass(frozen=True, slots=True)
+class SlotOrder:
+    """What the store remembers of one order of a session (for `GridSession.restore`)."""
+
+    slot: int  # −1: an order on the whole position
+    cycle: int
+    side: Side
+    status: str  # store status: INTENT, SENT, ACKNOWLEDGED, …, FILLED, CANCELED, …
+    client_id: str
 
 
 class SessionStatus(StrEnum):
@@ -284,6 +296,60 @@ class GridSession:
             # Already filled or cancelled: its fill event (if any) updates the slot.
             await self.gateway.cancel(self.symbol, cid)
             self.slot_orders[k] = None
+
+    # --- restart ---------------------------------------------------------------------------
+    def restore(
+        self,
+        orders: Sequence[SlotOrder],
+        fills: Sequence[Fill] = (),
+        *,
+        reference_price: float,
+    ) -> None:
+        """Rebuild every slot's state from the session's stored orders (after reconciliation).
+
+        A slot's first order is always its entry, which fixes its direction; its latest order
+        tells the state: still open → that order rests; filled → the counter order is due;
+        cancelled or refused → the same order is due again. Due orders are placed by
+        `place_due`, with the next cycle's client id — an id is never reused.
+        """
+        base = assign_directions(self.levels, _DIRECTION[self.params.direction], reference_price)
+        self.dirs[:] = base
+        self.states[:] = ENTRY_OPEN
+        self.unplaced = set(range(self.dirs.shape[0]))
+        by_slot: dict[int, list[SlotOrder]] = {}
+        for o in sorted(orders, key=lambda o: (o.slot, o.cycle)):
+            if o.slot >= 0:
+                by_slot.setdefault(o.slot, []).append(o)
+        for k, history in by_slot.items():
+            d = 1 if history[0].side is Side.BUY else -1
+            self.dirs[k] = d
+            last = history[-1]
+            self.cycles[k] = last.cycle
+            is_entry = (last.side is Side.BUY) == (d > 0)
+            state = ENTRY_OPEN if is_entry else EXIT_OPEN
+            if last.status in _OPEN:
+                self.slot_orders[k] = last.client_id
+                self.order_slots[last.client_id] = k
+                self.unplaced.discard(k)
+            elif last.status == "FILLED":
+                state = after_fill(state, True)
+            self.states[k] = state
+        self.whole_cycle = max((o.cycle for o in orders if o.slot < 0), default=0)
+        for fill in fills:
+            side = 1 if fill.side is Side.BUY else -1
+            rate = (
+                self.params.maker_fee if fill.liquidity.value == "MAKER" else self.params.taker_fee
+            )
+            apply_fill(
+                self.ledger, side, float(fill.price), float(fill.qty), rate, self.params.multiplier
+            )
+            self.stats.fills.append(fill)
+        self.status = SessionStatus.RUNNING
+
+    async def place_due(self) -> None:
+        """Place the orders that slots are waiting for (after a restore or refusals)."""
+        for k in sorted(self.unplaced):
+            await self._place_resting(k)
 
     # --- events ------------------------------------------------------------------------------
     async def handle(self, event: VenueEvent) -> None:

@@ -103,7 +103,7 @@ class OrderTracker:
         row = repo.get_order_by_client_id(s, account_id=self.account_id, client_order_id=client_id)
         return None if row is None else row.id
 
-    def _advance(
+    def advance(
         self,
         client_id: str,
         status: db.OrderStatus,
@@ -135,7 +135,7 @@ class OrderTracker:
 
     def record(self, order: Order) -> None:
         """Store what the venue says about an order."""
-        self._advance(order.client_id, STATUS[order.status], order=order)
+        self.advance(order.client_id, STATUS[order.status], order=order)
 
     # --- submit ----------------------------------------------------------------------------------
     async def submit(
@@ -198,7 +198,7 @@ class OrderTracker:
             self.stats.rate_limited += 1
             if self.limiter is not None:
                 self.limiter.back_off(exc.retry_after)
-            self._advance(request.client_id, db.OrderStatus.REJECTED, reason="rate limited")
+            self.advance(request.client_id, db.OrderStatus.REJECTED, reason="rate limited")
             raise OrderRejected("rate limited by the venue", code=exc.code) from exc
         except DuplicateClientOrderId:
             self.stats.adopted_duplicates += 1
@@ -207,13 +207,13 @@ class OrderTracker:
             # Timeout, 5xx, dropped connection — or retries of a refused connection ran out:
             # the order may or may not be there. Ask before doing anything else.
             self.stats.unknown += 1
-            self._advance(request.client_id, db.OrderStatus.UNKNOWN, reason="outcome unknown")
+            self.advance(request.client_id, db.OrderStatus.UNKNOWN, reason="outcome unknown")
             return await self.resolve(request, resends=resends)
         except PermanentVenueError as exc:
             self.stats.rejected += 1
             key = str(exc.code)
             self.stats.codes[key] = self.stats.codes.get(key, 0) + 1
-            self._advance(request.client_id, db.OrderStatus.REJECTED, reason=f"code {exc.code}")
+            self.advance(request.client_id, db.OrderStatus.REJECTED, reason=f"code {exc.code}")
             raise
         self.record(order)
         return order
@@ -227,7 +227,7 @@ class OrderTracker:
                 if resends >= self.max_resends:
                     break
                 self.stats.resent += 1
-                self._advance(request.client_id, db.OrderStatus.SENT, reason="absent at venue")
+                self.advance(request.client_id, db.OrderStatus.SENT, reason="absent at venue")
                 return await self._send(request, resends=resends + 1)
             except RetryableVenueError:
                 await self.clock.sleep(self.backoff.delay(attempt, self.rng))
@@ -262,7 +262,7 @@ class OrderTracker:
                 try:
                     order = await self.venue.get_order(symbol, client_id)
                 except OrderNotFound:
-                    self._advance(client_id, db.OrderStatus.EXPIRED, reason="absent at venue")
+                    self.advance(client_id, db.OrderStatus.EXPIRED, reason="absent at venue")
                     return None
                 except RetryableVenueError:
                     await self.clock.sleep(self.backoff.delay(attempt, self.rng))

@@ -223,6 +223,12 @@ def open_orders(
     return list(session.scalars(stmt.order_by(Order.created_at, Order.id)))
 
 
+def orders_of_session(session: Session, *, session_id: str) -> list[Order]:
+    """Return every order of a grid session, in any status, oldest first (for a restart)."""
+    stmt = select(Order).where(Order.session_id == session_id)
+    return list(session.scalars(stmt.order_by(Order.created_at, Order.id)))
+
+
 def order_history(session: Session, *, order_id: int) -> list[OrderTransition]:
     """Return the order's status transitions, oldest first."""
     stmt = select(OrderTransition).where(OrderTransition.order_id == order_id)
