@@ -1,0 +1,1 @@
+"""Small local servers speaking real venue wire protocols, for the live adapter tests."""
