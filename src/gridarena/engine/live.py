@@ -16,6 +16,7 @@ from gridarena.domain.types import Side
 from gridarena.engine.session import GridSession, SlotOrder
 from gridarena.execution.client_ids import session_tag
 from gridarena.execution.reconcile import ReconcileReport, reconcile
+from gridarena.execution.retry import with_retries
 from gridarena.execution.tracker import OrderTracker
 from gridarena.store import repo
 
@@ -48,7 +49,12 @@ class TrackedRun:
 
     async def poll_fills(self) -> int:
         """Record the venue's new fills and hand each new one to the session, in order."""
-        fills = await self.tracker.venue.fills_since(self.since_ms, self.session.symbol)
+        venue = self.tracker.venue
+        fills = await with_retries(
+            lambda: venue.fills_since(self.since_ms, self.session.symbol),
+            backoff=self.tracker.backoff,
+            sleep=self.tracker.clock.sleep,
+        )
         new = 0
         for fill in sorted(fills, key=lambda f: (f.ts_ms, f.trade_id)):
             self.since_ms = max(self.since_ms, fill.ts_ms)
