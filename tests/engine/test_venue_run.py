@@ -23,7 +23,7 @@ from gridarena.venues.live.factory import open_venue
 from gridarena.venues.live.profile import Credentials
 
 KEY, SECRET = "engine-key", "engine-secret-0123456789"
-MARKET = generate_market(seed=8, n_candles=120)
+MARKET = generate_market(seed=8, n_candles=200)
 ORDER_FAULTS = ("503_after_accept", "503_before_accept", "500", "502", "429", "drop")
 
 
