@@ -16,14 +16,15 @@ from gridarena.engine.venue_run import LeaseHeld, VenueRun, VenueRunConfig
 from gridarena.grid.spec import GridSpec
 from gridarena.marketdata.generator import generate_market
 from gridarena.venues.facade import FacadeConfig, create_app
-from gridarena.venues.facade.config import FaultConfig
+from gridarena.venues.facade.config import FaultConfig, LimitConfig
 from gridarena.venues.facade.markets import build_exchange
-from gridarena.venues.facade.server import serve_async
+from gridarena.venues.facade.server import serve_in_thread
 from gridarena.venues.live.factory import open_venue
 from gridarena.venues.live.profile import Credentials
 
 KEY, SECRET = "engine-key", "engine-secret-0123456789"
 MARKET = generate_market(seed=8, n_candles=200)
+FAST_LIMITS = LimitConfig(weight_per_minute=10**7, orders_per_minute=10**6, orders_per_10s=10**6)
 ORDER_FAULTS = ("503_after_accept", "503_before_accept", "500", "502", "429", "drop")
 
 
@@ -43,10 +44,12 @@ def _spec() -> GridSpec:
 
 async def _run(db_url: str, faults: FaultConfig, **cfg: Any) -> dict[str, Any]:
     exchange = build_exchange([(MARKET, None)], ["alice"], Decimal(100_000))
-    app = create_app(
-        exchange, {KEY: (SECRET, "alice")}, FacadeConfig(clock="manual", faults=faults)
-    )
-    async with serve_async(app) as running:
+    # A replay at machine speed makes thousands of calls a minute: lift Binance's limits (the
+    # engine honours 429 Retry-After, which would only make this test wait).
+    config = FacadeConfig(clock="manual", faults=faults, limits=FAST_LIMITS)
+    app = create_app(exchange, {KEY: (SECRET, "alice")}, config)
+    # The venue runs in its own thread, as a separate server would, not in the engine's loop.
+    with serve_in_thread(app) as running:
         venue = open_venue(
             "binanceusdm",
             credentials=Credentials(api_key=SecretStr(KEY), secret=SecretStr(SECRET)),
