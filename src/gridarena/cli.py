@@ -183,3 +183,7 @@ def up(as_json: JsonOpt = False) -> None:
 def main() -> None:
     """Run the CLI."""
     app()
+
+
+if __name__ == "__main__":
+    main()

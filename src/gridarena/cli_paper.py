@@ -107,6 +107,79 @@ async def _replay(engine: PaperEngine, session: GridSession, speed: float, quiet
     return elapsed
 
 
+def _run_on_venue(
+    spec: Any,
+    candles: Any,
+    config: Any,
+    *,
+    venue: str,
+    venue_url: str | None,
+    api_key: str | None,
+    api_secret: str | None,
+    db: str | None,
+    config_file: Path | None,
+    session_id: str | None,
+    engine_id: str | None,
+    live: bool,
+) -> dict[str, Any]:
+    """Run the session through a real venue client (orders go over the wire)."""
+    from urllib.parse import urlparse
+
+    from pydantic import SecretStr
+
+    from gridarena.config import ConfigError, load_settings
+    from gridarena.engine.venue_run import LeaseHeld, VenueRun, VenueRunConfig
+    from gridarena.venues.live.factory import open_venue
+    from gridarena.venues.live.profile import Credentials
+
+    if venue_url is None:
+        raise fail("--venue-url: required with --venue")
+    host = urlparse(venue_url).hostname or ""
+    loopback = host in ("localhost", "::1") or host.startswith("127.")
+    if not loopback and not live:
+        raise fail(
+            f"--venue-url {venue_url} is not on this machine: add --live to send orders there"
+        )
+    if not api_key or not api_secret:
+        raise fail("--api-key/--api-secret (or GRIDARENA_SIM_API_KEY/_SECRET) are required")
+    try:
+        url = db or load_settings(config_file).database_url.get_secret_value()
+    except ConfigError as exc:
+        raise fail(str(exc)) from exc
+    client = open_venue(
+        venue,
+        credentials=Credentials(api_key=SecretStr(api_key), secret=SecretStr(api_secret)),
+        live=True,
+        base_url=venue_url,
+        symbols=[spec.symbol],
+        # Pace with our own limiter (weights, Retry-After); ccxt's throttle would add 50 ms a call.
+        rate_limit=not loopback,
+    )
+    run = VenueRun(
+        venue=client,
+        spec=spec,
+        candles=candles,
+        config=config,
+        run_config=VenueRunConfig(
+            venue_url=venue_url,
+            db_url=url,
+            session_id=session_id or f"venue-{uuid.uuid4().hex[:12]}",
+            engine_id=engine_id or "",
+        ),
+    )
+
+    async def main() -> dict[str, Any]:
+        try:
+            return await run.run()
+        finally:
+            await client.close()
+
+    try:
+        return asyncio.run(main())
+    except LeaseHeld as exc:
+        raise fail(str(exc)) from exc
+
+
 def print_paper(summary: dict[str, Any]) -> None:
     """Print a paper run's summary as a Rich table."""
     title = f"Paper {summary['symbol']} — {summary['candles']:,} candles"
@@ -156,6 +229,31 @@ def paper_command(
     record: Annotated[
         bool, typer.Option(help="Record orders, fills and state in the store.")
     ] = True,
+    venue: Annotated[
+        str | None,
+        typer.Option(help="Trade through this venue's client (binanceusdm) instead of in-process."),
+    ] = None,
+    venue_url: Annotated[
+        str | None, typer.Option(help="The venue's base URL, e.g. a `gridarena sim-venue`.")
+    ] = None,
+    api_key: Annotated[
+        str | None, typer.Option(envvar="GRIDARENA_SIM_API_KEY", help="Venue API key.")
+    ] = None,
+    api_secret: Annotated[
+        str | None,
+        typer.Option(
+            envvar="GRIDARENA_SIM_API_SECRET", help="Venue API secret.", show_default=False
+        ),
+    ] = None,
+    session_id: Annotated[
+        str | None, typer.Option(help="Session id (an existing one is resumed after a restart).")
+    ] = None,
+    engine_id: Annotated[
+        str | None, typer.Option(help="This engine's name for the session lease (host:pid).")
+    ] = None,
+    live: Annotated[
+        bool, typer.Option(help="Allow orders to a venue that is not on this machine.")
+    ] = False,
     as_json: JsonOpt = False,
 ) -> None:
     """Paper-trade a grid on the simulated venue over candle files or the generated market."""
@@ -191,6 +289,26 @@ def paper_command(
         taker_fee=taker_fee,
         slippage_bps=slippage_bps,
     )
+    if venue is not None:
+        summary = _run_on_venue(
+            spec,
+            candles,
+            config,
+            venue=venue,
+            venue_url=venue_url,
+            api_key=api_key,
+            api_secret=api_secret,
+            db=db,
+            config_file=config_file,
+            session_id=session_id,
+            engine_id=engine_id,
+            live=live,
+        )
+        if as_json:
+            sys.stdout.write(json.dumps(summary, default=str) + "\n")
+        else:
+            console.print_json(data={k: v for k, v in summary.items() if k != "fill_rows"})
+        return
     try:
         engine, session, _prepared = paper_run(
             spec,
