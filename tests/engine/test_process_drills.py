@@ -34,7 +34,8 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def market(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     root = tmp_path_factory.mktemp("drill")
-    candles = generate_market(seed=8, n_candles=200)
+    # Long enough (~4,000 ticks) that twenty kills land before the replay ends.
+    candles = generate_market(seed=8, n_candles=1000)
     data = save_candles(candles, root / "BTCUSDT_1m.parquet")
     spec = {
         "symbol": "BTCUSDT",
