@@ -180,3 +180,42 @@ def test_asyncio_mode_when_engine_tests_then_no_loop_leaks() -> None:
     loop = asyncio.new_event_loop()
     loop.close()
     assert loop.is_closed()
+
+
+async def test_reapply_when_grid_extended_then_keeps_matching_orders_and_only_adds_new() -> None:
+    from gridarena.backtest.runner import prepare
+
+    base = _spec(grids=20, lower=55_000, upper=65_000)  # a step of exactly 500
+    engine, session, prepared = paper_run(base, MARKET, balance=60_000)
+    await engine.start_all()
+    before = {o.client_id for o in engine.exchange.open_orders("paper")}
+    # Extend the range by five levels of the same step, with the same size per level.
+    wider = _spec(grids=25, lower=55_000, upper=67_500, base_allocation=10_000 * 25 / 20)
+    new = prepare(wider, MARKET)
+    assert new.qty[0] == prepared.qty[0]
+    price = engine.exchange.markets["BTCUSDT"].price_decimal
+    done = await session.reapply(wider, new, price)
+    after = {o.client_id for o in engine.exchange.open_orders("paper")}
+    assert done == {"kept": len(before), "cancelled": 0, "placed": 5}
+    assert before <= after  # nothing re-sent: kept orders keep their ids
+    assert {c for c in session.slot_orders if c is not None} == after
+    await engine.close()
+
+
+async def test_reapply_when_sizes_change_then_cancels_what_is_unwanted_and_places_the_rest() -> (
+    None
+):
+    from gridarena.backtest.runner import prepare
+
+    engine, session, _prepared = paper_run(_spec(grids=20), MARKET, balance=60_000)
+    await engine.start_all()
+    before = {o.client_id for o in engine.exchange.open_orders("paper")}
+    denser = _spec(grids=40)
+    done = await session.reapply(
+        denser, prepare(denser, MARKET), engine.exchange.markets["BTCUSDT"].price_decimal
+    )
+    after = {o.client_id for o in engine.exchange.open_orders("paper")}
+    assert done["cancelled"] == len(before)
+    assert not before & after
+    assert len(after) == done["placed"]
+    await engine.close()

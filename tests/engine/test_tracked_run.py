@@ -218,3 +218,19 @@ async def test_run_when_killed_twenty_times_and_restarted_then_same_fills_and_pn
         == clean["ex"].accounts[clean["name"]].realized
     )
     _assert_consistent(crashed)
+
+
+async def test_check_orders_when_venue_dropped_an_order_then_slot_is_rearmed_with_new_id(
+    db_engine: Engine,
+) -> None:
+    result = await _run(db_engine, _spec("neutral"))
+    run, ex, name = result["run"], result["ex"], result["name"]
+    victim = next(c for c in run.session.slot_orders if c is not None)
+    slot = run.session.order_slots[victim]
+    ex.cancel(name, "BTCUSDT", victim)  # expired or cancelled behind the engine's back
+    assert await run.check_orders() == 1
+    replacement = run.session.slot_orders[slot]
+    assert replacement is not None
+    assert replacement != victim
+    assert replacement in {o.client_id for o in ex.open_orders(name)}
+    assert await run.check_orders() == 0  # nothing else to fix

@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
 from gridarena.domain.orders import Fill
+from gridarena.domain.orders import OrderStatus as VenueStatus
 from gridarena.domain.types import Side
 from gridarena.engine.session import GridSession, SlotOrder
 from gridarena.execution.client_ids import session_tag
@@ -19,6 +20,7 @@ from gridarena.execution.reconcile import ReconcileReport, reconcile
 from gridarena.execution.retry import with_retries
 from gridarena.execution.tracker import OrderTracker
 from gridarena.store import repo
+from gridarena.venues.errors import OrderNotFound
 
 Advance = Callable[[], Awaitable[bool]]  # move the venue one tick; False once data has ended
 
@@ -30,15 +32,25 @@ class RunStats:
     ticks: int = 0
     fills: int = 0
     duplicate_fills: int = 0
+    rearmed: int = 0
 
 
 class TrackedRun:
     """Drive one tracked session tick by tick."""
 
-    def __init__(self, *, session: GridSession, tracker: OrderTracker, advance: Advance) -> None:
+    def __init__(
+        self,
+        *,
+        session: GridSession,
+        tracker: OrderTracker,
+        advance: Advance,
+        check_every: int = 0,
+    ) -> None:
+        """Drive ``session``; every ``check_every`` ticks (0: never) re-check its open orders."""
         self.session = session
         self.tracker = tracker
         self.advance = advance
+        self.check_every = check_every
         self.since_ms = 0
         self.stats = RunStats()
 
@@ -75,6 +87,40 @@ class TrackedRun:
             n += 1
             self.stats.ticks += 1
             await self.poll_fills()
+            if self.check_every and n % self.check_every == 0:
+                await self.check_orders()
+
+    async def check_orders(self) -> int:
+        """Re-place orders the venue closed without filling (expired, cancelled elsewhere).
+
+        Return how many slots were re-armed. A filled order is left alone: its fill arrives
+        through the fill poll and moves the slot on.
+        """
+        symbol = self.session.symbol
+        venue = self.tracker.venue
+        open_ids = {o.client_id for o in await venue.open_orders(symbol)}
+        rearmed = 0
+        for k, cid in enumerate(list(self.session.slot_orders)):
+            if cid is None or cid in open_ids:
+                continue
+            try:
+                order = await venue.get_order(symbol, cid)
+            except OrderNotFound:
+                order = None
+            if order is not None:
+                self.tracker.record(order)
+                if order.status in (VenueStatus.FILLED, VenueStatus.PARTIALLY_FILLED):
+                    continue
+                if order.status.is_open:
+                    continue  # a lagging open-order list: it is still there
+            self.session.slot_orders[k] = None
+            self.session.order_slots.pop(cid, None)
+            self.session.unplaced.add(k)
+            rearmed += 1
+        if rearmed:
+            await self.session.place_due()
+        self.stats.rearmed += rearmed
+        return rearmed
 
     async def restart(self, *, reference_price: float) -> ReconcileReport:
         """Recover after a crash: reconcile, restore the slots, place what is due."""

@@ -297,6 +297,74 @@ class GridSession:
             await self.gateway.cancel(self.symbol, cid)
             self.slot_orders[k] = None
 
+    # --- re-apply ----------------------------------------------------------------------------
+    async def reapply(
+        self, spec: GridSpec, prepared: PreparedGrid, price: Decimal
+    ) -> dict[str, int]:
+        """Switch to a new grid without flattening: keep matching orders, cancel the rest, place
+        what is missing (a diff of desired against open orders). Return what it did.
+
+        The new grid's slots start as a fresh grid would at ``price``, except that slots whose
+        entry is marketable are taken as already held (the position is carried over, not
+        bought again): they rest their exits. The position is left as it is.
+        """
+        old_open = {
+            cid: (
+                int(resting_side(int(self.states[k]), int(self.dirs[k]))),
+                float(resting_price(self.levels, k, int(self.dirs[k]), int(self.states[k]))),
+                float(self.qty[k]),
+            )
+            for k, cid in enumerate(self.slot_orders)
+            if cid is not None
+        }
+        self.spec = spec
+        self.params = prepared.params
+        self.levels = prepared.levels.copy()
+        self.qty = prepared.qty.copy()
+        n = self.qty.shape[0]
+        self._level_dec = [_dec(x) for x in self.levels]
+        self._qty_dec = [_dec(x) for x in self.qty]
+        px = float(price)
+        self.dirs = np.asarray(
+            assign_directions(self.levels, _DIRECTION[self.params.direction], px), np.int8
+        )
+        self.states = np.array(
+            [initial_state(self.levels, k, int(self.dirs[k]), px) for k in range(n)], np.int8
+        )
+        old_cycles = self.cycles
+        self.cycles = np.zeros(n, np.int64)
+        self.cycles[: min(n, old_cycles.shape[0])] = old_cycles[: min(n, old_cycles.shape[0])]
+        self.entry_px = np.zeros(n, np.float64)
+        self.slot_orders = [None] * n
+        self.order_slots = {}
+        self.unplaced = set()
+        # Match each wanted order with an open one of the same side, price and size.
+        by_key: dict[tuple[int, float, float], list[str]] = {}
+        for cid, key in old_open.items():
+            by_key.setdefault(key, []).append(cid)
+        kept = 0
+        for k in range(n):
+            s, d = int(self.states[k]), int(self.dirs[k])
+            key = (
+                int(resting_side(s, d)),
+                float(resting_price(self.levels, k, d, s)),
+                float(self.qty[k]),
+            )
+            if by_key.get(key):
+                cid = by_key[key].pop()
+                self.slot_orders[k] = cid
+                self.order_slots[cid] = k
+                kept += 1
+            else:
+                self.unplaced.add(k)
+        stale = [cid for cids in by_key.values() for cid in cids]
+        for cid in stale:
+            await self.gateway.cancel(self.symbol, cid)
+        self.status = SessionStatus.RUNNING
+        placed = len(self.unplaced)
+        await self.place_due()
+        return {"kept": kept, "cancelled": len(stale), "placed": placed}
+
     # --- restart ---------------------------------------------------------------------------
     def restore(
         self,
