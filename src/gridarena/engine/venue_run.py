@@ -157,9 +157,7 @@ class VenueRun:
             prepared=self.prepared,
             gateway=tracker,
         )
-        run = TrackedRun(
-            session=session, tracker=tracker, advance=self._advance, check_every=240
-        )
+        run = TrackedRun(session=session, tracker=tracker, advance=self._advance, check_every=240)
         try:
             if existed:
                 self.resumed = True
