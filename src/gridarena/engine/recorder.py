@@ -106,20 +106,13 @@ class StoreRecorder:
         key = (account, request.client_id)
 
         def op(s: Session) -> None:
-            order = repo.record_order_intent(
+            order = repo.record_request_intent(
                 s,
                 account_id=account_id,
-                client_order_id=request.client_id,
-                symbol=request.symbol,
-                side=request.side,
-                order_type=db.OrderType(request.type.value),
-                qty=request.qty,
-                price=request.price,
+                request=request,
                 session_id=session_id,
                 slot=slot,
                 cycle=cycle,
-                reduce_only=request.reduce_only,
-                post_only=request.post_only,
                 at=utc(at_ms),
             )
             self._order_ids[key] = order.id

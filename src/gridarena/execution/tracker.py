@@ -156,20 +156,13 @@ class OrderTracker:
                 s, account_id=self.account_id, client_order_id=request.client_id
             )
             if row is None:
-                row = repo.record_order_intent(
+                row = repo.record_request_intent(
                     s,
                     account_id=self.account_id,
-                    client_order_id=request.client_id,
-                    symbol=request.symbol,
-                    side=request.side,
-                    order_type=db.OrderType(request.type.value),
-                    qty=request.qty,
-                    price=request.price,
+                    request=request,
                     session_id=session_id,
                     slot=slot,
                     cycle=cycle,
-                    reduce_only=request.reduce_only,
-                    post_only=request.post_only,
                     at=self._now(),
                 )
                 repo.transition_order(

@@ -55,6 +55,7 @@ from gridarena.store.repo.orders import (
     orders_of_session,
     orders_page,
     record_order_intent,
+    record_request_intent,
     transition_order,
 )
 
@@ -98,6 +99,7 @@ __all__ = [
     "price_history",
     "record_fill",
     "record_order_intent",
+    "record_request_intent",
     "release_lease",
     "risk_events",
     "save_grid_config",

@@ -12,6 +12,7 @@ from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from gridarena.domain.orders import OrderRequest
 from gridarena.domain.types import Side
 from gridarena.store.enums import OrderStatus, OrderType
 from gridarena.store.errors import DuplicateClientOrderId, IllegalTransition, RecordNotFound
@@ -110,6 +111,35 @@ def record_order_intent(
     )
     session.flush()
     return order
+
+
+def record_request_intent(
+    session: Session,
+    *,
+    account_id: int,
+    request: OrderRequest,
+    session_id: str | None = None,
+    slot: int | None = None,
+    cycle: int | None = None,
+    at: datetime | None = None,
+) -> Order:
+    """Record the intent of an `OrderRequest` (write-ahead, before it is sent)."""
+    return record_order_intent(
+        session,
+        account_id=account_id,
+        client_order_id=request.client_id,
+        symbol=request.symbol,
+        side=request.side,
+        order_type=OrderType(request.type.value),
+        qty=request.qty,
+        price=request.price,
+        session_id=session_id,
+        slot=slot,
+        cycle=cycle,
+        reduce_only=request.reduce_only,
+        post_only=request.post_only,
+        at=at,
+    )
 
 
 def _check_fill_progress(

@@ -9,45 +9,32 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import AsyncIterator, Mapping
 from dataclasses import replace
 from itertools import count
 
-from gridarena.domain.instrument import Instrument
 from gridarena.domain.orders import (
-    Balance,
-    BookTop,
-    Fill,
     MarginMode,
     Order,
-    OrderBook,
     OrderRequest,
     OrderStatus,
-    Position,
 )
-from gridarena.marketdata.candles import Candles
-from gridarena.venues.base import Capability, Venue, VenueEvent
+from gridarena.venues.base import Venue
 from gridarena.venues.errors import DuplicateClientOrderId, OrderNotFound
+from gridarena.venues.proxy import VenueProxy
 
 log = logging.getLogger(__name__)
 
 
-class DryRunVenue:
+class DryRunVenue(VenueProxy):
     """Wrap a venue so that no mutating call is ever sent to it."""
 
     dry_run = True
 
     def __init__(self, inner: Venue) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.capabilities: Mapping[Capability, bool] = inner.capabilities
+        super().__init__(inner)
         self.orders: dict[str, Order] = {}  # client id → synthetic order
         self.requests: list[OrderRequest] = []  # what would have been sent, in order
         self._ids = count(1)
-
-    async def instruments(self) -> dict[str, Instrument]:
-        """Return the venue's instruments."""
-        return await self.inner.instruments()
 
     async def place_order(self, request: OrderRequest) -> Order:
         """Log the order and return it as NEW without sending it."""
@@ -104,18 +91,6 @@ class DryRunVenue:
         ]
         return [*await self.inner.open_orders(symbol), *mine]
 
-    async def fills_since(self, since_ms: int, symbol: str | None = None) -> list[Fill]:
-        """Return the venue's fills (synthetic orders never fill)."""
-        return await self.inner.fills_since(since_ms, symbol)
-
-    async def positions(self) -> list[Position]:
-        """Return the venue's positions."""
-        return await self.inner.positions()
-
-    async def balance(self) -> Balance:
-        """Return the venue's balance."""
-        return await self.inner.balance()
-
     async def set_leverage(
         self, symbol: str, leverage: int, margin_mode: MarginMode | None = None
     ) -> None:
@@ -127,24 +102,6 @@ class DryRunVenue:
             margin_mode,
             self.name,
         )
-
-    async def candles(
-        self, symbol: str, timeframe: str = "1m", *, since_ms: int | None = None, limit: int = 500
-    ) -> Candles:
-        """Return the venue's candles."""
-        return await self.inner.candles(symbol, timeframe, since_ms=since_ms, limit=limit)
-
-    async def book_top(self, symbol: str) -> BookTop:
-        """Return the venue's best bid and ask."""
-        return await self.inner.book_top(symbol)
-
-    async def depth(self, symbol: str, limit: int = 20) -> OrderBook:
-        """Return the venue's book."""
-        return await self.inner.depth(symbol, limit)
-
-    def events(self) -> AsyncIterator[VenueEvent]:
-        """Stream the venue's events."""
-        return self.inner.events()
 
     async def close(self) -> None:
         """Close the wrapped venue when it can be closed."""

@@ -11,28 +11,21 @@ from __future__ import annotations
 
 import random
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import Iterable
 
-from gridarena.domain.instrument import Instrument
 from gridarena.domain.orders import (
-    Balance,
-    BookTop,
-    Fill,
-    MarginMode,
     Order,
-    OrderBook,
     OrderRequest,
-    Position,
 )
-from gridarena.marketdata.candles import Candles
-from gridarena.venues.base import Capability, Venue, VenueEvent
+from gridarena.venues.base import Venue
 from gridarena.venues.errors import OrderNotFound, OutcomeUnknown, RateLimited, VenueUnavailable
+from gridarena.venues.proxy import VenueProxy
 
 WRITE_KINDS = ("after_accept", "before_accept", "unavailable", "rate_limited")
 READ_KINDS = ("unavailable", "stale_absent")
 
 
-class FaultyVenue:
+class FaultyVenue(VenueProxy):
     """Wrap ``inner`` and fail some calls the way networks and venues do."""
 
     def __init__(
@@ -45,9 +38,8 @@ class FaultyVenue:
         read_rate: float = 0.0,
         seed: int = 0,
     ) -> None:
-        self.inner = inner
+        super().__init__(inner)
         self.name = f"faulty-{inner.name}"
-        self.capabilities: Mapping[Capability, bool] = inner.capabilities
         self._script = list(script)
         self.rate = rate
         self.kinds = tuple(kinds)
@@ -105,47 +97,3 @@ class FaultyVenue:
             self.injected["stale_absent"] += 1
             raise OrderNotFound("Order does not exist.", code=-2013)
         return await self.inner.get_order(symbol, client_id)
-
-    async def instruments(self) -> dict[str, Instrument]:
-        """Pass through."""
-        return await self.inner.instruments()
-
-    async def open_orders(self, symbol: str | None = None) -> list[Order]:
-        """Pass through."""
-        return await self.inner.open_orders(symbol)
-
-    async def fills_since(self, since_ms: int, symbol: str | None = None) -> list[Fill]:
-        """Pass through."""
-        return await self.inner.fills_since(since_ms, symbol)
-
-    async def positions(self) -> list[Position]:
-        """Pass through."""
-        return await self.inner.positions()
-
-    async def balance(self) -> Balance:
-        """Pass through."""
-        return await self.inner.balance()
-
-    async def set_leverage(
-        self, symbol: str, leverage: int, margin_mode: MarginMode | None = None
-    ) -> None:
-        """Pass through."""
-        await self.inner.set_leverage(symbol, leverage, margin_mode)
-
-    async def candles(
-        self, symbol: str, timeframe: str = "1m", *, since_ms: int | None = None, limit: int = 500
-    ) -> Candles:
-        """Pass through."""
-        return await self.inner.candles(symbol, timeframe, since_ms=since_ms, limit=limit)
-
-    async def book_top(self, symbol: str) -> BookTop:
-        """Pass through."""
-        return await self.inner.book_top(symbol)
-
-    async def depth(self, symbol: str, limit: int = 20) -> OrderBook:
-        """Pass through."""
-        return await self.inner.depth(symbol, limit)
-
-    def events(self) -> AsyncIterator[VenueEvent]:
-        """Pass through."""
-        return self.inner.events()
