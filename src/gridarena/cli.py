@@ -33,10 +33,7 @@ from gridarena.cli_common import (
     TpOpt,
     UpperOpt,
     fail,
-    grid_spec,
-    load_market,
-    read_spec_file,
-    simulation_config,
+    run_inputs,
 )
 from gridarena.cli_paper import paper_command
 from gridarena.grid.spec import GridSpec
@@ -116,29 +113,30 @@ def backtest(
     as_json: JsonOpt = False,
 ) -> None:
     """Backtest one grid on candle files, or on the embedded generated market."""
-    base = read_spec_file(spec_file)
-    candles, fund = load_market(data, symbol or base.get("symbol"), funding)
-    spec = grid_spec(
-        base,
-        candles,
-        symbol=symbol,
-        lower=lower,
-        upper=upper,
-        grids=grids,
-        spacing=spacing,
-        direction=direction,
-        allocation=allocation,
-        leverage=leverage,
-        tp_pct=tp_pct,
-        sl_pct=sl_pct,
-    )
-    config = simulation_config(
-        config_file,
-        fill_rule=fill_rule,
-        path=path,
-        maker_fee=maker_fee,
-        taker_fee=taker_fee,
-        slippage_bps=slippage_bps,
+    spec, candles, fund, config = run_inputs(
+        spec_file=spec_file,
+        data=data,
+        config_file=config_file,
+        funding_file=funding,
+        grid={
+            "symbol": symbol,
+            "lower": lower,
+            "upper": upper,
+            "grids": grids,
+            "spacing": spacing,
+            "direction": direction,
+            "allocation": allocation,
+            "leverage": leverage,
+            "tp_pct": tp_pct,
+            "sl_pct": sl_pct,
+        },
+        simulation={
+            "fill_rule": fill_rule,
+            "path": path,
+            "maker_fee": maker_fee,
+            "taker_fee": taker_fee,
+            "slippage_bps": slippage_bps,
+        },
     )
     try:
         result = run_backtest(spec, candles, config=config, funding=fund)

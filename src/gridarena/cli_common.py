@@ -97,6 +97,26 @@ def grid_spec(base: dict[str, Any], candles: Candles, **options: Any) -> GridSpe
         raise fail(f"invalid grid spec: {describe_validation(exc)}") from exc
 
 
+def run_inputs(
+    *,
+    spec_file: Path | None,
+    data: list[Path] | None,
+    config_file: Path | None,
+    grid: dict[str, Any],
+    simulation: dict[str, Any],
+    funding_file: Path | None = None,
+) -> tuple[GridSpec, Candles, Funding | None, BacktestConfig]:
+    """Resolve what every grid command needs: the spec, the market and the simulation rules.
+
+    ``grid`` holds the CLI grid options (None = not given) merged over the spec file;
+    ``simulation`` the fill rule, path, fees and slippage options.
+    """
+    base = read_spec_file(spec_file)
+    candles, funding = load_market(data, grid.get("symbol") or base.get("symbol"), funding_file)
+    spec = grid_spec(base, candles, **grid)
+    return spec, candles, funding, simulation_config(config_file, **simulation)
+
+
 def load_market(
     data: list[Path] | None, symbol: str | None, funding_file: Path | None = None
 ) -> tuple[Candles, Funding | None]:

@@ -34,10 +34,7 @@ from gridarena.cli_common import (
     TpOpt,
     UpperOpt,
     fail,
-    grid_spec,
-    load_market,
-    read_spec_file,
-    simulation_config,
+    run_inputs,
 )
 
 if TYPE_CHECKING:
@@ -265,29 +262,30 @@ def paper_command(
         raise fail("--speed: must be >= 0")
     if balance is not None and balance <= 0:
         raise fail("--balance: must be > 0")
-    base = read_spec_file(spec_file)
-    candles, funding = load_market(data, symbol or base.get("symbol"))
-    spec = grid_spec(
-        base,
-        candles,
-        symbol=symbol,
-        lower=lower,
-        upper=upper,
-        grids=grids,
-        spacing=spacing,
-        direction=direction,
-        allocation=allocation,
-        leverage=leverage,
-        tp_pct=tp_pct,
-        sl_pct=sl_pct,
-    )
-    config = simulation_config(
-        config_file,
-        fill_rule=fill_rule,
-        path=path,
-        maker_fee=maker_fee,
-        taker_fee=taker_fee,
-        slippage_bps=slippage_bps,
+    spec, candles, funding, config = run_inputs(
+        spec_file=spec_file,
+        data=data,
+        config_file=config_file,
+        funding_file=None,
+        grid={
+            "symbol": symbol,
+            "lower": lower,
+            "upper": upper,
+            "grids": grids,
+            "spacing": spacing,
+            "direction": direction,
+            "allocation": allocation,
+            "leverage": leverage,
+            "tp_pct": tp_pct,
+            "sl_pct": sl_pct,
+        },
+        simulation={
+            "fill_rule": fill_rule,
+            "path": path,
+            "maker_fee": maker_fee,
+            "taker_fee": taker_fee,
+            "slippage_bps": slippage_bps,
+        },
     )
     if venue is not None:
         summary = _run_on_venue(
