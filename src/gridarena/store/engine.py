@@ -92,7 +92,10 @@ def make_engine(url: str, *, echo: bool = False) -> Engine:
     if normalized.startswith("sqlite"):
         engine = create_engine(normalized, echo=echo, json_serializer=json_dumps)
         event.listen(engine, "connect", _sqlite_on_connect)
-        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        # IMMEDIATE: take the write lock when the transaction starts, so a second process
+        # waits (busy_timeout) instead of failing with "database is locked" when a read
+        # transaction later tries to upgrade to a write (SQLITE_BUSY is not retried then).
+        event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
         return engine
     return create_engine(normalized, echo=echo, json_serializer=json_dumps, pool_pre_ping=True)
 
