@@ -13,6 +13,7 @@ from typer.testing import CliRunner
 
 from gridarena.store import make_engine, session_factory, transaction
 from gridarena.store.cli import db_app
+from gridarena.store.migrate import head_revision
 from gridarena.store.models import Account
 
 runner = CliRunner()
@@ -50,14 +51,14 @@ def test_upgrade_when_new_sqlite_file_then_created_at_head(tmp_path: Path) -> No
     result = runner.invoke(db_app, ["upgrade", "--url", url])
 
     assert result.exit_code == 0, result.output
-    assert "at revision 0001" in result.stdout
+    assert f"at revision {head_revision()}" in result.stdout
 
 
 def test_current_when_migrated_then_shows_head_on_both_backends(db_url: str) -> None:
     result = runner.invoke(db_app, ["current", "--url", db_url])
 
     assert result.exit_code == 0, result.output
-    assert "0001 (head)" in result.stdout
+    assert f"{head_revision()} (head)" in result.stdout
 
 
 def test_current_when_no_url_option_then_database_url_env_is_used(tmp_path: Path) -> None:

@@ -2,6 +2,13 @@
 
 from gridarena.store.models.accounts import Account, AccountStateChange, Provider
 from gridarena.store.models.base import Base, JsonDict
+from gridarena.store.models.control import (
+    ApiKey,
+    AuthNonce,
+    KillSwitch,
+    MarketSnapshotRow,
+    Season,
+)
 from gridarena.store.models.grid import GridConfig, GridSession
 from gridarena.store.models.ledger import Balance, PnlSnapshot, Position
 from gridarena.store.models.orders import Fill, Order, OrderTransition
@@ -16,14 +23,18 @@ from gridarena.store.models.telemetry import (
 __all__ = [
     "Account",
     "AccountStateChange",
+    "ApiKey",
     "AuditEntry",
+    "AuthNonce",
     "Balance",
     "Base",
     "Fill",
     "GridConfig",
     "GridSession",
     "JsonDict",
+    "KillSwitch",
     "LlmDecision",
+    "MarketSnapshotRow",
     "Metric",
     "Order",
     "OrderTransition",
@@ -32,4 +43,5 @@ __all__ = [
     "PricePoint",
     "Provider",
     "RiskEvent",
+    "Season",
 ]

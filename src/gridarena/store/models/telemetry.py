@@ -41,6 +41,7 @@ class LlmDecision(Base):
     model: Mapped[str | None] = mapped_column(String(128))
     symbol: Mapped[str] = mapped_column(String(32))
     snapshot_hash: Mapped[str | None] = mapped_column(String(128))
+    season_id: Mapped[str | None] = mapped_column(ForeignKey("seasons.id"), index=True)
     prompt: Mapped[str] = mapped_column(Text)
     raw_response: Mapped[str | None] = mapped_column(Text)
     parsed: Mapped[JsonDict | None]
