@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from gridarena.backtest.runner import BacktestConfig, instrument_for_candles, prepare
+from gridarena.engine.build import open_supervisor
 from gridarena.engine.paper import PaperEngine
 from gridarena.engine.session import GridSession
 from gridarena.grid.spec import GridSpec
@@ -93,6 +94,8 @@ def build(candles: dict[str, Candles], sessions: int, *, dense: bool, seed: int 
                 prepared=prepare(spec, c, config=config),
             )
         )
+    # Every order passes the risk gate and the monitors run, as in any engine.
+    engine.attach_supervisor(open_supervisor())
     return engine
 
 

@@ -38,9 +38,11 @@ from gridarena.cli_common import (
 )
 
 if TYPE_CHECKING:
+    from gridarena.config.trading import RiskSettings
     from gridarena.engine.paper import PaperEngine
     from gridarena.engine.recorder import StoreRecorder
     from gridarena.engine.session import GridSession
+    from gridarena.engine.supervisor import RiskSupervisor
 
 console = Console()
 SUMMARY_ROWS = (
@@ -177,6 +179,18 @@ def _run_on_venue(
         raise fail(str(exc)) from exc
 
 
+def paper_supervisor(config_file: Path | None) -> tuple[RiskSupervisor, RiskSettings]:
+    """Return the risk supervisor the settings describe, and the risk settings."""
+    from gridarena.config import ConfigError, load_settings
+    from gridarena.engine.build import build_supervisor
+
+    try:
+        settings = load_settings(config_file)
+    except ConfigError as exc:
+        raise fail(str(exc)) from exc
+    return build_supervisor(settings.risk, settings.execution), settings.risk
+
+
 def print_paper(summary: dict[str, Any]) -> None:
     """Print a paper run's summary as a Rich table."""
     title = f"Paper {summary['symbol']} — {summary['candles']:,} candles"
@@ -254,7 +268,7 @@ def paper_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Paper-trade a grid on the simulated venue over candle files or the generated market."""
-    from gridarena.engine.build import paper_run
+    from gridarena.engine.build import add_breakers, paper_run
 
     if generated and data:
         raise fail("--generated and --data are exclusive: pick one market")
@@ -307,6 +321,7 @@ def paper_command(
         else:
             console.print_json(data={k: v for k, v in summary.items() if k != "fill_rows"})
         return
+    supervisor, risk = paper_supervisor(config_file)
     try:
         engine, session, _prepared = paper_run(
             spec,
@@ -315,9 +330,11 @@ def paper_command(
             funding=funding,
             balance=balance,
             session_id=f"paper-{uuid.uuid4().hex[:12]}",
+            supervisor=supervisor,
         )
     except ValueError as exc:
         raise fail(str(exc)) from exc
+    add_breakers(supervisor, engine, risk)
     if record:
         engine.attach_recorder(open_recorder(db, config_file))
     elapsed = asyncio.run(_replay(engine, session, speed, quiet=as_json))

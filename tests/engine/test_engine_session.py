@@ -8,7 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from gridarena.cli import app
-from gridarena.engine.build import paper_run
+from gridarena.engine.build import open_supervisor, paper_run
 from gridarena.engine.clock import ManualClock
 from gridarena.engine.queue import OrderedQueue
 from gridarena.engine.session import SessionStatus
@@ -17,6 +17,16 @@ from gridarena.marketdata.generator import generate_market
 from gridarena.marketdata.writer import save_candles
 
 MARKET = generate_market(seed=9, n_candles=2000)
+
+
+WIDE_RISK = """
+[risk]
+max_daily_loss = 100000
+max_symbol_exposure = 1000000
+max_capital_per_symbol = 1
+max_total_exposure = 10
+atr_spike_circuit_breaker = 100
+"""
 
 
 def _spec(**kw: object) -> GridSpec:
@@ -33,7 +43,7 @@ def _spec(**kw: object) -> GridSpec:
 
 
 async def test_pause_when_running_then_orders_cancelled_and_resume_restores_them() -> None:
-    engine, session, _ = paper_run(_spec(), MARKET, balance=30_000)
+    engine, session, _ = paper_run(_spec(), MARKET, balance=30_000, supervisor=open_supervisor())
     await engine.start_all()
     open_before = {o.price for o in engine.exchange.open_orders("paper")}
     await session.pause()
@@ -45,7 +55,9 @@ async def test_pause_when_running_then_orders_cancelled_and_resume_restores_them
 
 
 async def test_stop_when_flatten_then_no_orders_and_no_position() -> None:
-    engine, session, _ = paper_run(_spec(direction="long"), MARKET, balance=30_000)
+    engine, session, _ = paper_run(
+        _spec(direction="long"), MARKET, balance=30_000, supervisor=open_supervisor()
+    )
     await engine.run(max_ticks=400)
     assert engine.exchange.positions("paper") != []
     await session.stop(flatten=True)
@@ -61,7 +73,7 @@ async def test_run_when_range_exit_configured_then_session_stops_with_reason() -
     spec = _spec(
         lower=round(lo * 0.999, 1), upper=round(lo * 1.001, 1), grids=2, range_exit="stop_and_close"
     )
-    engine, session, _ = paper_run(spec, MARKET, balance=30_000)
+    engine, session, _ = paper_run(spec, MARKET, balance=30_000, supervisor=open_supervisor())
     await engine.run()
     assert session.stats.stop_reason == "range_exit"
     summary = engine.summary("paper", 0.0)
@@ -71,10 +83,16 @@ async def test_run_when_range_exit_configured_then_session_stops_with_reason() -
 
 
 async def test_run_when_margin_short_then_refusals_recorded_and_run_continues() -> None:
-    engine, session, _ = paper_run(_spec(direction="long", leverage=5), MARKET, balance=1_000)
+    engine, session, _ = paper_run(
+        _spec(direction="long", leverage=5), MARKET, balance=1_000, supervisor=open_supervisor()
+    )
     await engine.run()
     assert session.stats.rejections
-    assert all(r["code"] == -2019 for r in session.stats.rejections)
+    # The risk gate sees the margin shortfall first; the venue would refuse with -2019.
+    assert {r["code"] for r in session.stats.rejections} == {"RISK_REJECTED"}
+    assert all("INSUFFICIENT_MARGIN" in r["reason"] for r in session.stats.rejections)
+    assert engine.supervisor is not None
+    assert engine.supervisor.counters.rejected > 0
     assert engine.exchange.done
     await engine.close()
 
@@ -107,7 +125,9 @@ async def test_ordered_queue_when_handler_fails_then_drain_raises_it() -> None:
 
 
 async def test_run_when_speed_set_then_waits_per_candle_on_the_injected_clock() -> None:
-    engine, _session, _ = paper_run(_spec(), MARKET.slice(0, 10), balance=30_000)
+    engine, _session, _ = paper_run(
+        _spec(), MARKET.slice(0, 10), balance=30_000, supervisor=open_supervisor()
+    )
     clock = ManualClock()
     await engine.run(speed=60.0, clock=clock)
     # 1m candles at 60× → one candle per second of (manual) time; nothing really waits.
@@ -125,6 +145,10 @@ def test_paper_cli_when_json_then_prints_backtest_keys_and_venue_state(tmp_path:
     spec_path.write_text(json.dumps(spec))
     db = Path(str(tmp_path)) / "store.db"
     args = ["paper", "--data", str(path), "--spec", str(spec_path), "--balance", "30000"]
+    # Limits this grid stays within, so the run keeps its orders resting to the end.
+    config = Path(str(tmp_path)) / "gridarena.toml"
+    config.write_text(WIDE_RISK)
+    args += ["--config", str(config)]
     result = CliRunner().invoke(app, [*args, "--db", f"sqlite:///{db}", "--json"])
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
@@ -186,7 +210,9 @@ async def test_reapply_when_grid_extended_then_keeps_matching_orders_and_only_ad
     from gridarena.backtest.runner import prepare
 
     base = _spec(grids=20, lower=55_000, upper=65_000)  # a step of exactly 500
-    engine, session, prepared = paper_run(base, MARKET, balance=60_000)
+    engine, session, prepared = paper_run(
+        base, MARKET, balance=60_000, supervisor=open_supervisor()
+    )
     await engine.start_all()
     before = {o.client_id for o in engine.exchange.open_orders("paper")}
     # Extend the range by five levels of the same step, with the same size per level.
@@ -207,7 +233,9 @@ async def test_reapply_when_sizes_change_then_cancels_what_is_unwanted_and_place
 ):
     from gridarena.backtest.runner import prepare
 
-    engine, session, _prepared = paper_run(_spec(grids=20), MARKET, balance=60_000)
+    engine, session, _prepared = paper_run(
+        _spec(grids=20), MARKET, balance=60_000, supervisor=open_supervisor()
+    )
     await engine.start_all()
     before = {o.client_id for o in engine.exchange.open_orders("paper")}
     denser = _spec(grids=40)

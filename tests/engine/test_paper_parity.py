@@ -11,7 +11,7 @@ import pytest
 from gridarena.backtest import layout as k
 from gridarena.backtest.runner import BacktestConfig, run_backtest
 from gridarena.domain.fees import FeeSchedule
-from gridarena.engine.build import paper_run
+from gridarena.engine.build import open_supervisor, paper_run
 from gridarena.grid.spec import GridSpec
 from gridarena.marketdata.candles import Candles
 from gridarena.marketdata.generator import generate_market
@@ -63,7 +63,9 @@ def _backtest_rows(
 async def _paper_rows(
     spec: GridSpec, candles: Candles, config: BacktestConfig
 ) -> tuple[list[Row], float]:
-    engine, _session, _prep = paper_run(spec, candles, config=config, balance=60_000)
+    engine, _session, _prep = paper_run(
+        spec, candles, config=config, balance=60_000, supervisor=open_supervisor()
+    )
     await engine.run()
     await engine.close()
     rows = [

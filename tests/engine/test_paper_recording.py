@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from sqlalchemy import Engine, func, select
 
-from gridarena.engine.build import paper_run
+from gridarena.engine.build import open_supervisor, paper_run
 from gridarena.engine.recorder import StoreRecorder
 from gridarena.grid.spec import GridSpec
 from gridarena.marketdata.generator import generate_market
@@ -29,7 +29,9 @@ async def test_paper_when_recorded_then_store_equals_venue(db_engine: Engine) ->
     )
     sid = f"rec-{uuid.uuid4().hex[:8]}"
     account = f"acct-{sid}"
-    engine, _session, _ = paper_run(spec, MARKET, balance=30_000, account=account, session_id=sid)
+    engine, _session, _ = paper_run(
+        spec, MARKET, balance=30_000, account=account, session_id=sid, supervisor=open_supervisor()
+    )
     factory = session_factory(db_engine)
     engine.attach_recorder(StoreRecorder(factory))
     await engine.run()

@@ -24,6 +24,7 @@ from gridarena.venues.sim.exchange import SimExchange
 if TYPE_CHECKING:
     from gridarena.domain.orders import OrderRequest
     from gridarena.engine.recorder import StoreRecorder
+    from gridarena.engine.supervisor import RiskSupervisor
 
 
 class PaperEngine:
@@ -43,6 +44,7 @@ class PaperEngine:
         self.equity = EquityBook(exchange)
         self.events: list[dict[str, Any]] = []
         self.recorder: StoreRecorder | None = None
+        self.supervisor: RiskSupervisor | None = None
         self.ticks = 0
         # Seconds from a tick's start to each order it caused (set to a list to record them).
         self.latencies: list[float] | None = None
@@ -60,6 +62,8 @@ class PaperEngine:
         self._by_tag[session_tag(session.account, session.id)] = session
         self._queues[session.id] = OrderedQueue(session.handle, name=f"session-{session.id}")
         session.latency_probe = self._latency_probe(session.id)
+        if self.supervisor is not None:
+            self.supervisor.gate(session)
         if session.watch_ticks:
             if not self._tick_watchers:
                 self.exchange.market_listeners.append(self._on_tick)
@@ -75,6 +79,8 @@ class PaperEngine:
         def route(event: Event) -> None:
             # Sessions act on fills; order status updates change nothing in a grid's state.
             if isinstance(event, FillEvent):
+                if self.supervisor is not None:
+                    self.supervisor.note_fill()
                 parts = event.fill.client_id.split("-")
                 session = self._by_tag.get(parts[1]) if len(parts) > 2 else None
                 if session is not None:
@@ -124,6 +130,13 @@ class PaperEngine:
         if self._closes % self.curve_every == 0:
             self.equity.sample()
 
+    def attach_supervisor(self, supervisor: RiskSupervisor) -> None:
+        """Gate every session's orders and run the portfolio monitors after each tick."""
+        self.supervisor = supervisor
+        supervisor.attach(self)
+        if self.recorder is not None:
+            self.recorder.watch_supervisor(supervisor)
+
     def attach_recorder(self, recorder: StoreRecorder) -> None:
         """Record every account, session, order, fill and final state in the store."""
         self.recorder = recorder
@@ -141,6 +154,8 @@ class PaperEngine:
             )
             session.on_order = self._order_hook(session)
             session.on_reject = self._reject_hook(session)
+        if self.supervisor is not None:
+            recorder.watch_supervisor(self.supervisor)
 
     def _order_hook(self, session: GridSession) -> Callable[[OrderRequest, int | None], None]:
         recorder = self.recorder
@@ -185,6 +200,10 @@ class PaperEngine:
                 await session.start(price)
         await self._drain()
 
+    async def drain(self) -> None:
+        """Wait until every session has handled the events routed to it."""
+        await self._drain()
+
     async def _drain(self) -> None:
         while self._touched:
             touched, self._touched = self._touched, set()
@@ -218,6 +237,8 @@ class PaperEngine:
             if self._touched:
                 await self._drain()
         self._tick_t0 = None
+        if self.supervisor is not None:
+            await self.supervisor.after_tick(candle_closed=self._closed)
         if self._closed:
             self._sample_equity()
 
@@ -310,7 +331,19 @@ class PaperEngine:
                 s.status_dict(float(self.exchange.markets[s.symbol].price)) for s in sessions
             ],
             "account_state": self.account_state(account),
+            "account_risk_state": self.supervisor.state(account).value
+            if self.supervisor is not None
+            else None,
             "risk_events": [e for e in self.events if e["account"] == account]
+            + (
+                [
+                    e.as_dict() | {"live": True}
+                    for e in self.supervisor.events
+                    if e.account == account
+                ]
+                if self.supervisor is not None
+                else []
+            )
             + [
                 {
                     "kind": "session_stop",
@@ -331,6 +364,7 @@ class PaperEngine:
                 }
                 for s in sessions
                 for r in s.stats.rejections
+                if r["code"] != "RISK_REJECTED"  # the supervisor's own events tell those
             ],
         }
 

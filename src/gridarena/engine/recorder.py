@@ -26,6 +26,8 @@ from gridarena.venues.sim.ledger import SimAccount
 
 if TYPE_CHECKING:
     from gridarena.engine.paper import PaperEngine
+    from gridarena.engine.supervisor import RiskEventRecord, RiskSupervisor
+    from gridarena.risk.monitors import Transition
 
 Op = Callable[[Session], None]
 
@@ -53,6 +55,7 @@ class StoreRecorder:
         self.account_ids: dict[str, int] = {}
         self._order_ids: dict[tuple[str, str], int] = {}
         self._ops: list[Op] = []
+        self._sessions: set[str] = set()
         self.flushes = 0
 
     # --- setup (written at once) -------------------------------------------------------------
@@ -89,6 +92,7 @@ class StoreRecorder:
                 symbol=symbol,
                 started_at=utc(at_ms),
             )
+        self._sessions.add(session_id)
 
     # --- buffered ----------------------------------------------------------------------------
     def order_requested(
@@ -191,6 +195,49 @@ class StoreRecorder:
 
         return listen
 
+    def watch_supervisor(self, supervisor: RiskSupervisor) -> None:
+        """Store the supervisor's risk events and account state changes as they happen."""
+        supervisor.on_event = self.risk_event
+        supervisor.on_state = self.state_change
+
+    def risk_event(self, record: RiskEventRecord) -> None:
+        """Buffer one risk event (written with the next flush)."""
+        account_id = self.account_ids.get(record.account)
+        if account_id is None:
+            return
+
+        def op(s: Session) -> None:
+            repo.add_risk_event(
+                s,
+                account_id=account_id,
+                kind=record.kind,
+                reason_code=record.reason_code[:64],
+                requested=record.requested,
+                approved=record.approved,
+                detail=record.detail,
+                session_id=record.session_id if record.session_id in self._sessions else None,
+                ts=utc(record.ts_ms),
+            )
+
+        self.add(op)
+
+    def state_change(self, transition: Transition) -> None:
+        """Buffer an account state change with its reason and time."""
+        account_id = self.account_ids.get(transition.account)
+        if account_id is None:
+            return
+
+        def op(s: Session) -> None:
+            repo.set_account_state(
+                s,
+                account_id=account_id,
+                state=db.AccountState(transition.to_state.value),
+                reason_code=transition.reason.value,
+                at=utc(transition.at_ms),
+            )
+
+        self.add(op)
+
     def add(self, op: Op) -> None:
         """Buffer any other write (snapshots, positions, risk events, session status)."""
         self._ops.append(op)
@@ -256,6 +303,8 @@ class StoreRecorder:
                     ts=ts,
                 )
                 for e in events:
+                    if e.get("live"):  # stored when it happened
+                        continue
                     repo.add_risk_event(
                         s,
                         account_id=account_id,

@@ -52,6 +52,20 @@ class ReasonCode(StrEnum):
     KILL_SWITCH = "KILL_SWITCH"
     ACCOUNT_HALTED = "ACCOUNT_HALTED"
     ACCOUNT_REDUCING = "ACCOUNT_REDUCING"
+    # Portfolio monitors, circuit breaker, sessions and hedging (state transitions).
+    DAILY_LOSS = "DAILY_LOSS"
+    GLOBAL_DAILY_LOSS = "GLOBAL_DAILY_LOSS"
+    TRAILING_DRAWDOWN = "TRAILING_DRAWDOWN"
+    EXPOSURE_CAP = "EXPOSURE_CAP"
+    DAILY_PROFIT_TARGET = "DAILY_PROFIT_TARGET"
+    CIRCUIT_BREAKER = "CIRCUIT_BREAKER"
+    SESSION_END = "SESSION_END"
+    DAY_ROLLOVER = "DAY_ROLLOVER"
+    MANUAL_RESET = "MANUAL_RESET"
+    EXPOSURE_NORMAL = "EXPOSURE_NORMAL"
+    HEDGE_OPEN = "HEDGE_OPEN"
+    HEDGE_CLOSE = "HEDGE_CLOSE"
+    CIRCUIT_RESET = "CIRCUIT_RESET"
 
 
 class AccountState(StrEnum):
@@ -91,6 +105,28 @@ class RiskLimits:
     max_book_spread_pct: Decimal | None = None
     max_price_deviation_pct: Decimal | None = Decimal(5)
     trading_enabled: bool = True
+
+    @classmethod
+    def unrestricted(cls) -> RiskLimits:
+        """Return limits no grid reaches: every check still runs, the caps never bind.
+
+        For parity runs against the backtest kernel and for benchmarks; the kill switch, the
+        account states and order validity are enforced as always.
+        """
+        big = Decimal(10) ** 12
+        return cls(
+            max_leverage=Decimal(125),
+            provider_min_leverage=Decimal(0),
+            provider_max_leverage=Decimal(125),
+            max_symbol_exposure=big,
+            max_position_per_trade=big,
+            max_capital_per_symbol=big,
+            max_total_exposure=big,
+            min_order_value=Decimal(0),
+            slippage_bps=Decimal(10_000),
+            max_book_spread_pct=None,
+            max_price_deviation_pct=None,
+        )
 
     @classmethod
     def from_settings(

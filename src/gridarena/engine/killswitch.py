@@ -1,0 +1,90 @@
+"""Kill switches: global, per provider and per account; they stop new orders at once.
+
+The board is the engine's in-memory view; ``persist`` writes every change (the store's
+``kill_switches`` table in production) and ``load`` reads the saved state at start, so a switch
+survives restarts. Turning a switch on does not cancel resting orders unless asked
+(``cancel_all``): the caller acts on the returned flag.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+__all__ = ["GLOBAL", "KillSwitchBoard", "SwitchState", "account_scope", "provider_scope"]
+
+GLOBAL = "global"
+
+
+def provider_scope(name: str) -> str:
+    """Return the scope name of provider ``name``'s switch."""
+    return f"provider:{name}"
+
+
+def account_scope(name: str) -> str:
+    """Return the scope name of account ``name``'s switch."""
+    return f"account:{name}"
+
+
+@dataclass(frozen=True, slots=True)
+class SwitchState:
+    """One switch: on or off, whether resting orders were to be cancelled, and why."""
+
+    active: bool
+    cancel_all: bool = False
+    reason: str | None = None
+
+
+class KillSwitchBoard:
+    """Every kill switch the engine honours, with optional persistence."""
+
+    def __init__(
+        self,
+        *,
+        load: Callable[[], Mapping[str, SwitchState]] | None = None,
+        persist: Callable[[str, SwitchState], None] | None = None,
+    ) -> None:
+        self._persist = persist
+        self._switches: dict[str, SwitchState] = dict(load()) if load is not None else {}
+
+    def set(
+        self, scope: str, active: bool, *, cancel_all: bool = False, reason: str | None = None
+    ) -> SwitchState:
+        """Turn ``scope``'s switch on or off, persist it, and return the new state."""
+        _check_scope(scope)
+        state = SwitchState(active, cancel_all and active, reason)
+        if self._persist is not None:
+            self._persist(scope, state)  # persisted first: a crash never loses an "on"
+        self._switches[scope] = state
+        return state
+
+    def get(self, scope: str) -> SwitchState:
+        """Return ``scope``'s switch (off when never set)."""
+        return self._switches.get(scope, SwitchState(False))
+
+    def blocks(self, account: str, provider: str | None = None) -> bool:
+        """Return whether any switch covering ``account`` (or its provider) is on."""
+        scopes = [GLOBAL, account_scope(account)]
+        if provider is not None:
+            scopes.append(provider_scope(provider))
+        return any(self.get(s).active for s in scopes)
+
+    def covers(self, scope: str, account: str, provider: str | None = None) -> bool:
+        """Return whether ``scope`` applies to ``account``."""
+        if scope == GLOBAL or scope == account_scope(account):
+            return True
+        return provider is not None and scope == provider_scope(provider)
+
+    def snapshot(self) -> dict[str, SwitchState]:
+        """Return every switch that was ever set."""
+        return dict(self._switches)
+
+
+def _check_scope(scope: str) -> None:
+    if scope == GLOBAL:
+        return
+    kind, _, name = scope.partition(":")
+    if kind not in ("provider", "account") or not name:
+        raise ValueError(
+            f"kill switch scope {scope!r}: expected 'global', 'provider:<name>' or 'account:<name>'"
+        )
