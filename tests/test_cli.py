@@ -119,12 +119,3 @@ def test_backtest_when_report_requested_then_html_written(
     assert result.exit_code == 0, result.output
     assert out.stat().st_size > 10_000
     assert "Backtest" in result.stdout
-
-
-def test_up_when_no_configuration_then_runs_default_market_backtest() -> None:
-    result = runner.invoke(app, ["up", "--json"])
-    assert result.exit_code == 0, result.output
-    out = json.loads(result.stdout)
-    assert out.keys() >= SUMMARY_KEYS
-    assert out["candles"] > 10_000
-    assert out["fills"] > 0

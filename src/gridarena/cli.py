@@ -11,6 +11,7 @@ from rich.table import Table
 
 from gridarena.backtest.runner import BacktestResult, run_backtest
 from gridarena.backtest.sweep_cli import sweep_command
+from gridarena.cli_arena import arena_command, up_command
 from gridarena.cli_common import (
     AllocationOpt,
     ConfigOpt,
@@ -36,7 +37,6 @@ from gridarena.cli_common import (
     run_inputs,
 )
 from gridarena.cli_paper import paper_command
-from gridarena.grid.spec import GridSpec
 from gridarena.marketdata.cli import data_app
 from gridarena.store.cli import db_app
 from gridarena.venues.facade.cli import sim_venue_command
@@ -50,6 +50,10 @@ app = typer.Typer(
 )
 app.add_typer(data_app, name="data", help="Load, check, resample, generate and download candles.")
 app.add_typer(db_app, name="db", help="Migrate, back up and restore the store.")
+app.command("arena", help="Run an arena season (add --backtest to run it offline).")(arena_command)
+app.command("up", help="Start the arena: paper venue, built-in and configured providers.")(
+    up_command
+)
 app.command("sim-venue", help="Serve the simulated venue over Binance USD-M REST.")(
     sim_venue_command
 )
@@ -152,30 +156,6 @@ def backtest(
         print_summary(result)
         if report is not None:
             console.print(f"report written to {report}")
-
-
-@app.command()
-def up(as_json: JsonOpt = False) -> None:
-    """Run the main job on the embedded default (generated market, neutral grid backtest)."""
-    from gridarena.marketdata.generator import default_market
-
-    candles = default_market()
-    mid = float(candles.open[0])
-    spec = GridSpec(
-        symbol=candles.symbol,
-        lower=round(mid * 0.9, 1),
-        upper=round(mid * 1.1, 1),
-        grids=40,
-        base_allocation=10_000,
-        leverage=2,
-        direction="neutral",
-    )
-    result = run_backtest(spec, candles)
-    if as_json:
-        sys.stdout.write(json.dumps(result.to_dict()) + "\n")
-    else:
-        console.print("[bold]gridarena up[/]: embedded generated market, neutral grid backtest")
-        print_summary(result)
 
 
 def main() -> None:

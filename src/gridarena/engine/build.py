@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
 
-from gridarena.backtest.runner import BacktestConfig, PreparedGrid, prepare
-from gridarena.config.trading import ExecutionSettings, RiskSettings
+import numpy as np
+
+from gridarena.backtest.runner import (
+    BacktestConfig,
+    PreparedGrid,
+    instrument_for_candles,
+    prepare,
+)
+from gridarena.config.trading import ExecutionSettings, HedgeSettings, RiskSettings
+from gridarena.engine.hedging import HedgeJob
 from gridarena.engine.killswitch import KillSwitchBoard
 from gridarena.engine.paper import PaperEngine
 from gridarena.engine.session import GridSession
@@ -106,3 +115,80 @@ def paper_run(
     engine.add_session(session)
     engine.attach_supervisor(supervisor or build_supervisor())
     return engine, session, prepared
+
+
+def paper_run_multi(
+    spec: GridSpec,
+    candles: Candles,
+    others: Sequence[Candles],
+    *,
+    config: BacktestConfig | None = None,
+    funding: Funding | None = None,
+    balance: float | None = None,
+    account: str = "paper",
+    session_id: str = "s1",
+    supervisor: RiskSupervisor | None = None,
+) -> tuple[PaperEngine, GridSession, PreparedGrid]:
+    """Like `paper_run`, with more markets (``others``) on the same exchange and account.
+
+    The grid trades ``candles`` (its symbol is the spec's); the other markets are replayed
+    alongside it without a session (a hedge instrument, say). Every market must have the same
+    candle timestamps, so all of them close together; they are cut at the grid's start.
+    """
+    config = config or BacktestConfig()
+    prepared = prepare(spec, candles, config=config)
+    start = prepared.start_index
+
+    def cut(c: Candles) -> Candles:
+        return c.slice(start) if start else c
+
+    markets = [SimMarket(prepared.instrument, cut(candles), funding, path=config.path)]
+    for other in others:
+        if other.symbol in {m.symbol for m in markets}:
+            raise ValueError(f"market {other.symbol!r} given twice")
+        if not np.array_equal(other.ts_ms, candles.ts_ms):
+            raise ValueError(f"{other.symbol}: candle timestamps differ from {candles.symbol}'s")
+        inst = instrument_for_candles(other.symbol, other)
+        markets.append(SimMarket(inst, cut(other), path=config.path))
+    exchange = SimExchange(markets, sim_config(config))
+    exchange.add_account(account, Decimal(repr(float(balance or prepared.params.allocation))))
+    engine = PaperEngine(exchange)
+    session = GridSession(
+        session_id=session_id,
+        account=account,
+        venue=SimVenue(exchange, account),
+        spec=spec,
+        prepared=prepared,
+    )
+    engine.add_session(session)
+    engine.attach_supervisor(supervisor or build_supervisor())
+    return engine, session, prepared
+
+
+def add_hedge(
+    supervisor: RiskSupervisor,
+    engine: PaperEngine,
+    settings: HedgeSettings,
+    session: GridSession,
+    *,
+    close_k: Decimal = Decimal("0.5"),
+) -> HedgeJob | None:
+    """Hedge ``session`` as ``settings`` say; return the job (None when hedging is off).
+
+    The session must trade ``settings.primary_instrument`` and the engine must replay
+    ``settings.hedge_instrument``.
+    """
+    if not settings.enabled:
+        return None
+    if session.symbol != settings.primary_instrument:
+        raise ValueError(
+            f"hedge primary_instrument {settings.primary_instrument!r} is not the session's "
+            f"symbol {session.symbol!r}"
+        )
+    if settings.hedge_instrument not in engine.exchange.markets:
+        raise ValueError(f"hedge_instrument {settings.hedge_instrument!r} has no market")
+    if settings.hedge_instrument == session.symbol:
+        raise ValueError("hedge_instrument must differ from the primary")
+    job = HedgeJob.from_settings(settings, session_id=session.id, close_k=close_k)
+    supervisor.hedges.append(job)
+    return job

@@ -64,6 +64,8 @@ class PaperEngine:
         session.latency_probe = self._latency_probe(session.id)
         if self.supervisor is not None:
             self.supervisor.gate(session)
+        if self.recorder is not None:  # a session started mid-run (the arena's grids)
+            self._record_session(session, self.exchange.markets[session.symbol].ts_ms())
         if session.watch_ticks:
             if not self._tick_watchers:
                 self.exchange.market_listeners.append(self._on_tick)
@@ -145,17 +147,23 @@ class PaperEngine:
             recorder.open_account(account, self.exchange.accounts[account].wallet)
             self.exchange.subscribe(account, recorder.on_event(account), order_updates=True)
         for session in self.sessions.values():
-            recorder.open_session(
-                account=session.account,
-                session_id=session.id,
-                symbol=session.symbol,
-                spec=session.spec.model_dump(mode="json"),
-                at_ms=ts,
-            )
-            session.on_order = self._order_hook(session)
-            session.on_reject = self._reject_hook(session)
+            self._record_session(session, ts)
         if self.supervisor is not None:
             recorder.watch_supervisor(self.supervisor)
+
+    def _record_session(self, session: GridSession, at_ms: int) -> None:
+        recorder = self.recorder
+        assert recorder is not None
+        recorder.open_account(session.account, self.exchange.accounts[session.account].wallet)
+        recorder.open_session(
+            account=session.account,
+            session_id=session.id,
+            symbol=session.symbol,
+            spec=session.spec.model_dump(mode="json"),
+            at_ms=at_ms,
+        )
+        session.on_order = self._order_hook(session)
+        session.on_reject = self._reject_hook(session)
 
     def _order_hook(self, session: GridSession) -> Callable[[OrderRequest, int | None], None]:
         recorder = self.recorder

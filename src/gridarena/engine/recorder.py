@@ -311,12 +311,16 @@ class StoreRecorder:
                         kind=str(e["kind"]),
                         reason_code=str(e["reason_code"]),
                         detail=str(e.get("detail", "")) or None,
-                        session_id=e.get("session_id"),
+                        session_id=e.get("session_id")
+                        if e.get("session_id") in recorder._sessions
+                        else None,
                         ts=ts,
                     )
 
             recorder.add(op)
         for session in engine.sessions.values():
+            if session.id not in recorder._sessions:
+                continue
             stopped = session.status.value == "STOPPED"
             reason = session.stats.stop_reason if stopped else "replay_end"
 

@@ -30,6 +30,7 @@ from gridarena.venues.errors import PermanentVenueError
 from gridarena.venues.sim.venue import SimVenue
 
 if TYPE_CHECKING:
+    from gridarena.engine.hedging import HedgeJob
     from gridarena.engine.paper import PaperEngine
     from gridarena.engine.session import GridSession
     from gridarena.risk.breaker import CircuitBreaker
@@ -105,6 +106,8 @@ class RiskSupervisor:
         self.transitions: list[Transition] = []
         self.counters = _Counters()
         self.paused_symbols: set[str] = set()
+        # Cross-asset hedges, each run once per closed candle (after breakers and calendar).
+        self.hedges: list[HedgeJob] = []
         self._engine: PaperEngine | None = None
         self._fill_seen = False
         self._flatten_seq = 0
@@ -306,7 +309,7 @@ class RiskSupervisor:
         )
 
     async def _candle_jobs(self) -> None:
-        """Circuit breakers and the session calendar, once per closed candle."""
+        """Circuit breakers, the session calendar and the hedges, once per closed candle."""
         engine = self._engine
         assert engine is not None
         now = self._now_ms()
@@ -319,6 +322,8 @@ class RiskSupervisor:
             if market is None or market.i < 1:
                 continue
             await self._breaker_step(symbol, breaker, market.i - 1)
+        for job in self.hedges:
+            await job.on_candle(self, engine)
 
     async def _breaker_step(self, symbol: str, breaker: CircuitBreaker, i: int) -> None:
         engine = self._engine

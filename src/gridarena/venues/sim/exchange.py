@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, Decimal
 
 from gridarena.domain.instrument import FilterViolation
 from gridarena.domain.orders import (
@@ -38,7 +38,7 @@ from gridarena.venues.errors import (
     ReduceOnlyRejected,
 )
 from gridarena.venues.sim.book import SimOrder, SymbolBook
-from gridarena.venues.sim.ledger import ZERO, SimAccount, liquidation_price, money
+from gridarena.venues.sim.ledger import MONEY_Q, ZERO, SimAccount, liquidation_price, money
 from gridarena.venues.sim.market import SimMarket
 
 Listener = Callable[[Event], None]
@@ -268,12 +268,14 @@ class SimExchange:
     def available(self, acct: SimAccount) -> Decimal:
         """Return what new orders may use: equity − position margin − reserved order margin."""
         marks = self.marks()
-        return (
+        free = (
             acct.wallet
             + acct.unrealized(marks, self.mults)
             - acct.initial_margin(marks, self.mults)
             - self.reserved_margin(acct.name)
         )
+        # Margin is notional / leverage: round down to the ledger's money step (never up).
+        return free.quantize(MONEY_Q, rounding=ROUND_DOWN)
 
     def cancel(self, account: str, symbol: str, client_id: str) -> Order:
         """Cancel an open order by client id (Binance -2011 when unknown or closed)."""

@@ -1,0 +1,494 @@
+"""The arena: providers, each with its own account on one simulated venue, compete on the same
+market snapshots under one risk supervisor.
+
+Jobs run on market time (the replay's clock), as in the seeds: price sync (10 s), balance
+sync (1 min), decision cycle (3 min), risk monitor (after every tick and fill, inside the
+engine). In each decision cycle ONE symbol is chosen (round-robin, or at random from the
+recorded seed), ONE snapshot is built and hashed, and every provider receives that same
+snapshot (same-snapshot fairness); providers decide concurrently, each within its timeout.
+A provider that fails, hangs or answers garbage gets a HOLD with the error stored; no job
+error stops the season.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import numpy as np
+
+from gridarena.arena.executor import Executed, Executor
+from gridarena.arena.leaderboard import (
+    MINUTES_PER_YEAR,
+    LeaderRow,
+    ProviderTally,
+    curve_metrics,
+    rank,
+)
+from gridarena.arena.record import ArenaRecorder
+from gridarena.backtest.runner import BacktestConfig, instrument_for_candles
+from gridarena.config.trading import IndicatorSettings
+from gridarena.engine.build import sim_config
+from gridarena.engine.clock import Clock, RealClock
+from gridarena.engine.paper import PaperEngine
+from gridarena.engine.recorder import utc
+from gridarena.engine.supervisor import RiskSupervisor
+from gridarena.indicators.build import SnapshotBuilder
+from gridarena.marketdata.candles import Candles
+from gridarena.obs.logging import get_logger
+from gridarena.providers.types import (
+    AccountSummary,
+    ActionDecision,
+    DecisionContext,
+    PositionSummary,
+    Provider,
+    ProviderResult,
+    Rules,
+    hold,
+)
+from gridarena.venues.sim.exchange import SimExchange
+from gridarena.venues.sim.market import SimMarket
+
+__all__ = ["Arena", "ArenaConfig", "Competitor"]
+
+log = get_logger("gridarena.arena")
+RULE_KINDS = {"rule"}
+
+
+@dataclass(frozen=True)
+class Competitor:
+    """A provider in the arena, with what the store and leaderboard need to know about it."""
+
+    provider: Provider
+    model: str | None = None
+    base_url: str | None = None
+    api_key_env: str | None = None
+    timeout_s: float = 60.0
+
+    @property
+    def name(self) -> str:
+        """Return the provider's (and its account's) name."""
+        return self.provider.name
+
+    @property
+    def rule_based(self) -> bool:
+        """Return whether the provider is a rule-based baseline."""
+        return str(self.provider.kind.value) in RULE_KINDS
+
+
+@dataclass(frozen=True)
+class ArenaConfig:
+    """Season settings: money, cadences (seconds of market time), selection and seed."""
+
+    initial_balance: Decimal = Decimal(10_000)
+    decision_interval_s: float = 180.0
+    price_sync_interval_s: float = 10.0
+    balance_sync_interval_s: float = 60.0
+    symbol_selection: str = "round_robin"
+    seed: int = 42
+    mode: str = "backtest"
+    rules: Rules | None = None
+    indicators: IndicatorSettings = field(default_factory=IndicatorSettings)
+    backtest: BacktestConfig = field(default_factory=BacktestConfig)
+
+
+@dataclass
+class _Job:
+    every_ms: int
+    due_ms: int
+
+    def fire(self, now_ms: int) -> bool:
+        if now_ms < self.due_ms:
+            return False
+        self.due_ms = now_ms - now_ms % self.every_ms + self.every_ms
+        return True
+
+
+class Arena:
+    """One season of the competition."""
+
+    def __init__(
+        self,
+        candles: dict[str, Candles],
+        competitors: Sequence[Competitor],
+        supervisor: RiskSupervisor,
+        *,
+        config: ArenaConfig | None = None,
+        recorder: ArenaRecorder | None = None,
+        season_id: str | None = None,
+    ) -> None:
+        if not candles:
+            raise ValueError("arena: no market data")
+        if not competitors:
+            raise ValueError("arena: no providers")
+        names = [c.name for c in competitors]
+        if len(set(names)) != len(names):
+            raise ValueError(f"arena: duplicate provider names in {names}")
+        self.config = config or ArenaConfig()
+        self.season_id = season_id or f"season-{uuid.uuid4().hex[:12]}"
+        self.candles = candles
+        self.symbols = sorted(candles)
+        self.competitors = list(competitors)
+        self.rules = self.config.rules or Rules(symbols=tuple(self.symbols))
+        markets = [
+            SimMarket(instrument_for_candles(s, candles[s]), candles[s]) for s in self.symbols
+        ]
+        self.exchange = SimExchange(markets, sim_config(self.config.backtest))
+        self.engine = PaperEngine(self.exchange)
+        self.engine.equity.keep_curves = len(self.competitors)
+        for c in self.competitors:
+            self.exchange.add_account(c.name, self.config.initial_balance)
+            self.engine.equity.add(c.name)
+        self.supervisor = supervisor
+        supervisor.providers.update({c.name: c.name for c in self.competitors})
+        self.engine.attach_supervisor(supervisor)
+        self.executor = Executor(
+            self.engine, supervisor, candles, config=self.config.backtest, season=self.season_id
+        )
+        self.builders = {
+            s: SnapshotBuilder(candles[s], self.config.indicators) for s in self.symbols
+        }
+        self.rng = random.Random(self.config.seed)
+        self.tally = {c.name: ProviderTally() for c in self.competitors}
+        self.record = recorder
+        self.cycles = 0
+        self.curve: dict[str, list[float]] = {c.name: [] for c in self.competitors}
+        self.job_errors = 0
+        self.elapsed_s = 0.0
+        self._lead = self.symbols[0]
+        tf = candles[self._lead].timeframe_ms or 60_000
+        start = int(candles[self._lead].ts_ms[0])
+        self.jobs = {
+            # The first decision comes one interval in: the snapshot needs some history.
+            "decision": _Job(
+                int(self.config.decision_interval_s * 1000),
+                start + int(self.config.decision_interval_s * 1000),
+            ),
+            "price": _Job(max(tf, int(self.config.price_sync_interval_s * 1000)), start),
+            "balance": _Job(max(tf, int(self.config.balance_sync_interval_s * 1000)), start),
+        }
+        self._periods_per_year = MINUTES_PER_YEAR * 60_000 / tf
+
+    # --- main loop ---------------------------------------------------------------------------
+    async def run(
+        self,
+        *,
+        max_candles: int | None = None,
+        speed: float = 0.0,
+        clock: Clock | None = None,
+        on_cycle: Callable[[Arena], None] | None = None,
+    ) -> list[LeaderRow]:
+        """Replay the market, run the jobs on every candle close; return the leaderboard."""
+        t0 = time.perf_counter()
+        clock = clock or RealClock()
+        start = clock.now()
+        lead = self.exchange.markets[self._lead]
+        tf_s = (lead.candles.timeframe_ms or 60_000) / 1000.0
+        if self.record is not None:
+            self._open_records()
+        await self.engine.start_all()
+        closed = 0
+        while not self.exchange.done and (max_candles is None or closed < max_candles):
+            before = lead.i
+            await self.engine.step()
+            if lead.i == before:
+                continue
+            closed += 1
+            if speed > 0:
+                wait = start + closed * tf_s / speed - clock.now()
+                if wait > 0:
+                    await clock.sleep(wait)
+            await self._on_close(lead.i - 1, on_cycle)
+        board = self.leaderboard()
+        self.elapsed_s = time.perf_counter() - t0
+        if self.record is not None:
+            end = int(lead.candles.ts_ms[min(lead.i, len(lead.candles) - 1)])
+            self.record.recorder.final_state(self.engine)
+            self.record.close_season(self.summary(board), end)
+        await self.engine.close()
+        return board
+
+    async def _on_close(self, index: int, on_cycle: Callable[[Arena], None] | None) -> None:
+        now = int(self.candles[self._lead].ts_ms[index]) + self.candles[self._lead].timeframe_ms
+        sample = self.engine.equity.sample()
+        for c in self.competitors:
+            self.curve[c.name].append(float(sample[self.engine.equity.index[c.name]]))
+        for name, job in self.jobs.items():
+            if not job.fire(now):
+                continue
+            try:
+                if name == "decision":
+                    await self.decision_cycle(index, now)
+                    if on_cycle is not None:
+                        on_cycle(self)
+                elif name == "price":
+                    self._price_sync(index)
+                else:
+                    self._balance_sync(now)
+            except Exception as exc:  # a job error is logged and counted, never fatal
+                self.job_errors += 1
+                log.error("arena job failed", job=name, error=repr(exc)[:300])
+        try:
+            await self.executor.check_exits()
+        except Exception as exc:
+            self.job_errors += 1
+            log.error("arena exits failed", error=repr(exc)[:300])
+        if self.record is not None and index % 1440 == 0:
+            self.record.recorder.flush()
+
+    # --- decision cycle ----------------------------------------------------------------------
+    def pick_symbol(self) -> str:
+        """Return this cycle's symbol: round-robin, or at random from the seeded generator."""
+        if self.config.symbol_selection == "random":
+            return self.rng.choice(self.symbols)
+        return self.symbols[self.cycles % len(self.symbols)]
+
+    async def decision_cycle(self, index: int, now_ms: int) -> None:
+        """Give every provider the same snapshot; execute and record each decision."""
+        symbol = self.pick_symbol()
+        self.cycles += 1
+        snap = self.builders[symbol].at(index)
+        digest = snap.digest()
+        if self.record is not None:
+            self.record.snapshot(snap, digest)
+        contexts = [
+            DecisionContext(
+                snapshot=snap, account=self.account_summary(c.name), rules=self.rules, now_ms=now_ms
+            )
+            for c in self.competitors
+        ]
+        results = await asyncio.gather(
+            *(self._decide(c, ctx) for c, ctx in zip(self.competitors, contexts, strict=True))
+        )
+        for c, result in zip(self.competitors, results, strict=True):
+            tally = self.tally[c.name]
+            tally.decisions += 1
+            tally.count_outcome(result.outcome)
+            tally.tokens_in += result.tokens_in or 0
+            tally.tokens_out += result.tokens_out or 0
+            tally.llm_cost += float(result.cost or 0)
+            if result.is_hold:
+                tally.holds += 1
+            elif isinstance(result.decision, ActionDecision):
+                tally.actions += 1
+            else:
+                tally.grids += 1
+            done = await self.executor.execute(c.name, result.decision, index)
+            if done.status in ("placed", "grid_started"):
+                tally.executed += 1
+            for reason in done.reasons if done.status in ("refused", "failed") else ():
+                tally.count_rejection(reason)
+            if result.outcome != "ok":
+                tally.count_rejection(f"DECISION_{result.outcome.upper()}")
+            if self.record is not None:
+                self.record.decision(
+                    provider=c.name,
+                    model=c.model,
+                    symbol=symbol,
+                    digest=digest,
+                    result=result,
+                    executed=_executed(done),
+                    at_ms=now_ms,
+                )
+
+    async def _decide(self, c: Competitor, ctx: DecisionContext) -> ProviderResult:
+        try:
+            return await asyncio.wait_for(c.provider.decide(ctx), timeout=c.timeout_s)
+        except TimeoutError:
+            reason = f"no answer within {c.timeout_s:g} s"
+            return ProviderResult(
+                decision=ActionDecision(action=hold(ctx.symbol, reason)),
+                error=reason,
+                outcome="timeout",
+                latency_ms=int(c.timeout_s * 1000),
+            )
+        except Exception as exc:  # a provider must never raise; if one does, it holds
+            return ProviderResult(
+                decision=ActionDecision(action=hold(ctx.symbol, "provider error")),
+                error=repr(exc)[:500],
+                outcome="error",
+            )
+
+    def account_summary(self, account: str) -> AccountSummary:
+        """Return what a provider is told of its own account."""
+        balance = self.exchange.balance(account)
+        acct = self.exchange.accounts[account]
+        positions = tuple(
+            PositionSummary(
+                symbol=p.symbol,
+                qty=p.qty,
+                entry_price=p.entry_price,
+                unrealized_pnl=p.unrealized_pnl,
+                leverage=Decimal(p.leverage),
+            )
+            for p in self.exchange.positions(account)
+            if p.qty != 0
+        )
+        return AccountSummary(
+            balance=balance.wallet,
+            equity=balance.equity,
+            available=balance.available,
+            realized_pnl=acct.realized,
+            unrealized_pnl=balance.unrealized_pnl,
+            positions=positions,
+        )
+
+    # --- sync jobs ---------------------------------------------------------------------------
+    def _price_sync(self, index: int) -> None:
+        record = self.record
+        if record is None:
+            return
+        for symbol in self.symbols:
+            c = self.candles[symbol]
+            if index < len(c):
+                record.price(
+                    {
+                        "symbol": symbol,
+                        "ts": utc(int(c.ts_ms[index])),
+                        "open": _dec(c.open[index]),
+                        "high": _dec(c.high[index]),
+                        "low": _dec(c.low[index]),
+                        "close": _dec(c.close[index]),
+                        "volume": _dec(c.volume[index]),
+                    }
+                )
+
+    def _balance_sync(self, now_ms: int) -> None:
+        record = self.record
+        if record is None:
+            return
+        for c in self.competitors:
+            account_id = record.recorder.account_ids.get(c.name)
+            if account_id is None:
+                continue
+            balance = self.exchange.balance(c.name)
+            acct = self.exchange.accounts[c.name]
+            record.pnl(
+                {
+                    "account_id": account_id,
+                    "ts": utc(now_ms),
+                    "equity": balance.equity,
+                    "realized": acct.realized,
+                    "unrealized": balance.unrealized_pnl,
+                    "fees": acct.fees,
+                    "funding": acct.funding,
+                }
+            )
+
+    def _open_records(self) -> None:
+        record = self.record
+        assert record is not None
+        start = int(self.candles[self._lead].ts_ms[0])
+        record.open_season(
+            seed=self.config.seed,
+            mode=self.config.mode,
+            config={
+                "symbols": self.symbols,
+                "providers": [c.name for c in self.competitors],
+                "decision_interval_s": self.config.decision_interval_s,
+                "symbol_selection": self.config.symbol_selection,
+                "initial_balance": str(self.config.initial_balance),
+            },
+            at_ms=start,
+        )
+        from gridarena.store import enums as db
+
+        for c in self.competitors:
+            record.open_provider(
+                name=c.name,
+                kind=db.ProviderKind(c.provider.kind.value),
+                model=c.model,
+                base_url=c.base_url,
+                api_key_env=c.api_key_env,
+                balance=self.config.initial_balance,
+            )
+        if record.orders:
+            self.engine.attach_recorder(record.recorder)
+        else:
+            record.recorder.watch_supervisor(self.supervisor)
+
+    # --- results -----------------------------------------------------------------------------
+    def leaderboard(self) -> list[LeaderRow]:
+        """Return the ranked leaderboard as of now."""
+        rows = []
+        start = float(self.config.initial_balance)
+        refused: dict[str, dict[str, int]] = {}
+        for e in self.supervisor.events:
+            if e.kind == "order_refused":
+                for code in e.reason_code.split(","):
+                    by = refused.setdefault(e.account, {})
+                    by[code] = by.get(code, 0) + 1
+        for c in self.competitors:
+            name = c.name
+            balance = self.exchange.balance(name)
+            acct = self.exchange.accounts[name]
+            fills = self.exchange.fills[name]
+            closing = [f for f in fills if f.realized_pnl != 0]
+            wins = sum(1 for f in closing if f.realized_pnl > 0)
+            gross = sum(
+                (abs(p.qty) * p.mark_price for p in self.exchange.positions(name)), Decimal(0)
+            )
+            equity = float(balance.equity)
+            tally = self.tally[name]
+            metrics = curve_metrics(self.curve[name], periods_per_year=self._periods_per_year)
+            rejected = dict(tally.rejected)
+            for code, n in refused.get(name, {}).items():
+                rejected[code] = rejected.get(code, 0) + n
+            pnl = equity - start
+            rows.append(
+                LeaderRow(
+                    provider=name,
+                    kind=str(c.provider.kind.value),
+                    rule_based=c.rule_based,
+                    equity=equity,
+                    return_pct=pnl / start * 100.0,
+                    realized_pnl=float(acct.realized),
+                    unrealized_pnl=float(balance.unrealized_pnl),
+                    fees=float(acct.fees),
+                    funding=float(acct.funding),
+                    llm_cost=tally.llm_cost,
+                    pnl_net_of_llm=pnl - tally.llm_cost,
+                    sharpe=metrics["sharpe"],
+                    sortino=metrics["sortino"],
+                    calmar=metrics["calmar"],
+                    max_drawdown=metrics["max_drawdown"],
+                    win_rate=wins / len(closing) if closing else 0.0,
+                    trades=len(fills),
+                    exposure=float(gross) / equity if equity > 0 else 0.0,
+                    decisions=tally.decisions,
+                    rejected=rejected,
+                    outcomes=dict(tally.outcomes),
+                    state=self.supervisor.state(name).value,
+                )
+            )
+        return rank(rows, {c.name: c.rule_based for c in self.competitors})
+
+    def summary(self, board: list[LeaderRow] | None = None) -> dict[str, Any]:
+        """Return the season as one JSON-ready object."""
+        board = board if board is not None else self.leaderboard()
+        lead = self.candles[self._lead]
+        return {
+            "season_id": self.season_id,
+            "seed": self.config.seed,
+            "symbols": self.symbols,
+            "candles": int(min(self.exchange.markets[self._lead].i, len(lead))),
+            "cycles": self.cycles,
+            "decisions": sum(t.decisions for t in self.tally.values()),
+            "job_errors": self.job_errors,
+            "elapsed_s": round(self.elapsed_s, 3),
+            "providers": [row.as_dict() for row in board],
+        }
+
+
+def _executed(done: Executed) -> dict[str, Any]:
+    return {"status": done.status, "reasons": list(done.reasons), "detail": done.detail}
+
+
+def _dec(x: float | np.floating[Any]) -> Decimal:
+    return Decimal(repr(float(x)))

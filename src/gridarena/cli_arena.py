@@ -1,0 +1,245 @@
+"""`gridarena arena` (a whole season offline) and `gridarena up` (the arena, live, the main job)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import sys
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from gridarena.cli_common import ConfigOpt, JsonOpt, fail
+
+if TYPE_CHECKING:
+    from gridarena.arena.leaderboard import LeaderRow
+    from gridarena.arena.runner import Arena
+    from gridarena.config import Settings
+    from gridarena.marketdata.candles import Candles
+
+console = Console()
+GENERATED = (("BTCUSDT", 42, 60_000.0, 0.1), ("ETHUSDT", 43, 3_000.0, 0.01),
+             ("SOLUSDT", 44, 150.0, 0.001))  # fmt: skip
+
+COLUMNS = ("#", "provider", "equity", "return %", "vs best rule", "PnL net LLM", "LLM $",
+           "Sharpe", "max DD %", "win %", "trades", "decisions", "refused", "state")  # fmt: skip
+DataDirOpt = Annotated[
+    Path | None,
+    typer.Option("--data", help="A directory of candle files (one symbol each) or one file."),
+]
+DaysOpt = Annotated[int | None, typer.Option(help="Use only the first N days of data.")]
+DbOpt = Annotated[str | None, typer.Option("--db", help="Store URL (default: DATABASE_URL).")]
+
+
+def load_arena_market(
+    data: Path | None, days: int | None, symbols: str | None
+) -> dict[str, Candles]:
+    """Return candles per symbol: the files in ``data`` or three generated markets."""
+    from gridarena.marketdata.generator import generate_market
+    from gridarena.marketdata.loader import load_candles
+
+    if days is not None and days <= 0:
+        raise fail("--days: must be >= 1")
+    wanted = {s.strip().upper() for s in symbols.split(",")} if symbols else None
+    out: dict[str, Candles] = {}
+    if data is None:
+        n = (days or 7) * 1440
+        for symbol, seed, price, tick in GENERATED:
+            out[symbol] = generate_market(
+                seed=seed, n_candles=n, start_price=price, symbol=symbol, tick=tick
+            )
+    else:
+        if not data.exists():
+            raise fail(f"--data: not found: {data}")
+        files = (
+            sorted(data.glob("*.parquet")) + sorted(data.glob("*.csv")) if data.is_dir() else [data]
+        )
+        if not files:
+            raise fail(f"--data: no .parquet or .csv candle files in {data}")
+        for path in files:
+            try:
+                candles = load_candles(path)
+            except (ValueError, OSError) as exc:
+                raise fail(f"--data: {path.name}: {exc}") from exc
+            if days is not None:
+                candles = candles.between(None, int(candles.ts_ms[0]) + days * 86_400_000)
+            out[candles.symbol] = candles
+    if wanted is not None:
+        missing = wanted - set(out)
+        if missing:
+            raise fail(f"--symbols: no data for {', '.join(sorted(missing))}")
+        out = {s: c for s, c in out.items() if s in wanted}
+    return out
+
+
+def _settings(config_file: Path | None) -> Settings:
+    from gridarena.config import ConfigError, load_settings
+
+    try:
+        return load_settings(config_file)
+    except ConfigError as exc:
+        raise fail(str(exc)) from exc
+
+
+def build_arena(
+    candles: dict[str, Candles],
+    settings: Settings,
+    *,
+    providers: str | None,
+    seed: int | None,
+    db: str | None,
+    record: bool,
+    mode: str,
+) -> Arena:
+    """Compose the arena the settings and options describe."""
+    from gridarena.arena.record import ArenaRecorder
+    from gridarena.arena.runner import Arena, ArenaConfig
+    from gridarena.arena.setup import builtin_configs, competitors_from
+    from gridarena.engine.build import build_supervisor
+    from gridarena.engine.recorder import StoreRecorder
+    from gridarena.providers.factory import ProviderBuildError
+    from gridarena.providers.types import Rules
+    from gridarena.store import make_engine, session_factory
+    from gridarena.store.migrate import upgrade
+
+    arena_settings = settings.arena
+    season_seed = seed if seed is not None else (arena_settings.seed or 42)
+    configs = builtin_configs(season_seed) + list(arena_settings.providers)
+    if providers:
+        names = [p.strip() for p in providers.split(",") if p.strip()]
+        known = {c.name: c for c in configs}
+        unknown = [n for n in names if n not in known]
+        if unknown:
+            raise fail(f"--providers: unknown {', '.join(unknown)}; known: {', '.join(known)}")
+        configs = [known[n] for n in names]
+    try:
+        competitors = competitors_from(configs, settings=settings.providers)
+    except ProviderBuildError as exc:
+        raise fail(str(exc)) from exc
+    config = ArenaConfig(
+        initial_balance=arena_settings.initial_balance,
+        decision_interval_s=settings.jobs.decision_interval_s,
+        price_sync_interval_s=settings.jobs.price_sync_interval_s,
+        balance_sync_interval_s=settings.jobs.balance_sync_interval_s,
+        symbol_selection=arena_settings.symbol_selection,
+        seed=season_seed,
+        mode=mode,
+        rules=Rules.from_settings(
+            sorted(candles), risk=settings.risk, execution=settings.execution
+        ),
+        indicators=settings.indicators,
+    )
+    supervisor = build_supervisor(settings.risk, settings.execution)
+    arena = Arena(candles, competitors, supervisor, config=config)
+    if record:
+        url = db or settings.database_url.get_secret_value()
+        try:
+            upgrade(url)
+        except Exception as exc:
+            raise fail(f"--db: cannot open the store: {type(exc).__name__}") from exc
+        recorder = StoreRecorder(session_factory(make_engine(url)))
+        arena.record = ArenaRecorder(recorder, arena.season_id, orders=mode != "backtest")
+    return arena
+
+
+def leaderboard_table(rows: list[LeaderRow], title: str) -> Table:
+    """Return the leaderboard as a Rich table."""
+    table = Table(title=title)
+    for col in COLUMNS:
+        table.add_column(col, justify="right" if col not in ("provider", "state") else "left")
+    for r in rows:
+        margin = "" if r.margin_vs_best_baseline is None else f"{r.margin_vs_best_baseline:+.2f}"
+        table.add_row(
+            str(r.rank), r.provider, f"{r.equity:,.2f}", f"{r.return_pct:+.2f}", margin,
+            f"{r.pnl_net_of_llm:+,.2f}", f"{r.llm_cost:.4f}", f"{r.sharpe:.2f}",
+            f"{r.max_drawdown * 100:.2f}", f"{r.win_rate * 100:.1f}", str(r.trades),
+            str(r.decisions), str(sum(r.rejected.values())), r.state,
+        )  # fmt: skip
+    return table
+
+
+def arena_command(
+    backtest: Annotated[
+        bool, typer.Option("--backtest", help="Run the whole season offline, as fast as possible.")
+    ] = False,
+    data: DataDirOpt = None,
+    days: DaysOpt = None,
+    symbols: Annotated[str | None, typer.Option(help="Comma-separated symbols to trade.")] = None,
+    providers: Annotated[
+        str | None, typer.Option(help="Comma-separated provider names (default: all).")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(help="Season seed (symbol picks, baselines).")] = None,
+    speed: Annotated[
+        float, typer.Option(help="Replay speed without --backtest (N× real time).")
+    ] = 60.0,
+    db: DbOpt = None,
+    record: Annotated[
+        bool, typer.Option("--record/--no-record", help="Keep the season in the store.")
+    ] = True,
+    config_file: ConfigOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Run an arena season: every provider on its own account, one risk engine, a leaderboard."""
+    if speed < 0:
+        raise fail("--speed: must be >= 0")
+    settings = _settings(config_file)
+    candles = load_arena_market(data, days, symbols)
+    mode = "backtest" if backtest else "paper"
+    arena = build_arena(
+        candles, settings, providers=providers, seed=seed, db=db, record=record, mode=mode
+    )
+    rows = _run(arena, speed=0.0 if backtest else speed, live=not as_json and not backtest)
+    summary = arena.summary(rows)
+    if as_json:
+        sys.stdout.write(json.dumps(summary, default=str) + "\n")
+        return
+    console.print(leaderboard_table(rows, f"gridarena {mode} season {arena.season_id}"))
+    console.print(
+        f"{summary['decisions']} decisions in {summary['cycles']} cycles over "
+        f"{summary['candles']} candles × {len(arena.symbols)} symbols, {summary['elapsed_s']:.1f} s"
+    )
+
+
+def _run(arena: Arena, *, speed: float, live: bool) -> list[LeaderRow]:
+    if not live:
+        return asyncio.run(arena.run(speed=speed))
+    with Live(console=console, refresh_per_second=2) as view:
+        last = [0.0]
+
+        def show(a: Arena) -> None:
+            now = time.monotonic()
+            if now - last[0] >= 0.5:
+                last[0] = now
+                view.update(
+                    leaderboard_table(a.leaderboard(), f"gridarena live · cycle {a.cycles}")
+                )
+
+        return asyncio.run(arena.run(speed=speed, on_cycle=show))
+
+
+def up_command(
+    data: DataDirOpt = None,
+    days: DaysOpt = None,
+    speed: Annotated[
+        float, typer.Option(help="Replay speed: N× real time (0 = as fast as possible).")
+    ] = 60.0,
+    db: DbOpt = None,
+    record: Annotated[bool, typer.Option("--record/--no-record")] = True,
+    config_file: ConfigOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Start the arena on the paper venue (generated market unless --data), live leaderboard."""
+    arena_command(
+        backtest=False, data=data, days=days, symbols=None, providers=None, seed=None,
+        speed=speed, db=db, record=record, config_file=config_file, as_json=as_json,
+    )  # fmt: skip
+
+
+def summary_keys(summary: dict[str, Any]) -> set[str]:
+    """Return the keys of a season summary (for tests and scripts)."""
+    return set(summary)
