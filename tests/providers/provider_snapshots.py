@@ -157,7 +157,9 @@ def market_candles() -> list[Candles]:
     if found:
         return found
     return [
-        generate_market(seed=seed, n_candles=2_000, symbol=symbol, start_price=price)
+        generate_market(
+            seed=seed, n_candles=2_000, symbol=symbol, start_price=price, tick=price / 100_000
+        )
         for seed, (symbol, price) in enumerate(
             zip(SYMBOLS, (60_000.0, 3_000.0, 600.0, 150.0, 0.6), strict=True)
         )
