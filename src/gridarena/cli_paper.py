@@ -128,6 +128,7 @@ def _run_on_venue(
 
     from gridarena.config import ConfigError, load_settings
     from gridarena.engine.venue_run import LeaseHeld, VenueRun, VenueRunConfig
+    from gridarena.risk import RiskLimits
     from gridarena.venues.live.factory import open_venue
     from gridarena.venues.live.profile import Credentials
 
@@ -142,9 +143,11 @@ def _run_on_venue(
     if not api_key or not api_secret:
         raise fail("--api-key/--api-secret (or GRIDARENA_SIM_API_KEY/_SECRET) are required")
     try:
-        url = db or load_settings(config_file).database_url.get_secret_value()
+        settings = load_settings(config_file)
     except ConfigError as exc:
         raise fail(str(exc)) from exc
+    url = db or settings.database_url.get_secret_value()
+    limits = RiskLimits.from_settings(settings.risk, settings.execution)
     client = open_venue(
         venue,
         credentials=Credentials(api_key=SecretStr(api_key), secret=SecretStr(api_secret)),
@@ -164,6 +167,7 @@ def _run_on_venue(
             db_url=url,
             session_id=session_id or f"venue-{uuid.uuid4().hex[:12]}",
             engine_id=engine_id or "",
+            limits=limits,
         ),
     )
 

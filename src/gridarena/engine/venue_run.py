@@ -9,6 +9,7 @@ time (a lease in the store); a restarted engine reconciles with the venue and ca
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -17,13 +18,17 @@ from typing import Any
 import httpx
 
 from gridarena.backtest.runner import BacktestConfig, PreparedGrid, prepare
+from gridarena.config.trading import RiskSettings
+from gridarena.domain.orders import OrderRequest
 from gridarena.engine.live import TrackedRun
 from gridarena.engine.session import GridSession
 from gridarena.execution.rate_limit import RateLimiter
 from gridarena.execution.retry import with_retries
+from gridarena.execution.risk_gateway import Decision, RiskGateway
 from gridarena.execution.tracker import OrderTracker
 from gridarena.grid.spec import GridSpec
 from gridarena.marketdata.candles import Candles
+from gridarena.risk import Approve, Reject, RiskLimits
 from gridarena.store import enums as db
 from gridarena.store import make_engine, repo, session_factory, transaction, upgrade
 from gridarena.venues.base import Venue
@@ -52,6 +57,8 @@ class VenueRunConfig:
     engine_id: str = ""
     lease_ttl_s: float = 60.0
     renew_every_ticks: int = 200
+    # Every order passes the risk gate; None = the risk settings' defaults.
+    limits: RiskLimits | None = None
 
 
 def default_engine_id() -> str:
@@ -155,7 +162,13 @@ class VenueRun:
             venue=self.venue,
             spec=self.spec,
             prepared=self.prepared,
-            gateway=tracker,
+            gateway=RiskGateway(
+                tracker,
+                venue=self.venue,
+                limits=self.cfg.limits or RiskLimits.from_settings(RiskSettings()),
+                leverage=Decimal(repr(float(self.spec.leverage))),
+                on_decision=self._risk_event(account_id),
+            ),
         )
         run = TrackedRun(session=session, tracker=tracker, advance=self._advance, check_every=240)
         try:
@@ -172,6 +185,27 @@ class VenueRun:
         finally:
             self._release()
             await self.http.aclose()
+
+    def _risk_event(self, account_id: int) -> Callable[[OrderRequest, Decision], None]:
+        """Store every refusal or reduction of the gate as a risk event."""
+
+        def record(request: OrderRequest, decision: Decision) -> None:
+            if isinstance(decision, Approve):
+                return
+            codes = decision.reason_codes if isinstance(decision, Reject) else decision.reasons
+            kind = "order_refused" if isinstance(decision, Reject) else "order_reduced"
+            with transaction(self.factory) as s:
+                repo.add_risk_event(
+                    s,
+                    account_id=account_id,
+                    kind=kind,
+                    reason_code=",".join(c.value for c in codes)[:64],
+                    requested={"qty": str(decision.requested.qty)},
+                    approved={"qty": str(decision.approved.qty)},
+                    detail=request.client_id,
+                )
+
+        return record
 
     async def summary(self, run: TrackedRun, tracker: OrderTracker) -> dict[str, Any]:
         """Return fills, PnL, the engine's open orders and position, and the venue's."""
