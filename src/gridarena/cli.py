@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from gridarena.api.cli import keys_app, serve
 from gridarena.backtest.runner import BacktestResult, run_backtest
 from gridarena.backtest.sweep_cli import sweep_command
 from gridarena.cli_arena import arena_command, up_command
@@ -50,6 +51,8 @@ app = typer.Typer(
 )
 app.add_typer(data_app, name="data", help="Load, check, resample, generate and download candles.")
 app.add_typer(db_app, name="db", help="Migrate, back up and restore the store.")
+app.add_typer(keys_app, name="keys", help="API keys: create (shown once), list, revoke.")
+app.command("serve", help="Serve the HTTP API (no engine attached).")(serve)
 app.command("arena", help="Run an arena season (add --backtest to run it offline).")(arena_command)
 app.command("up", help="Start the arena: paper venue, built-in and configured providers.")(
     up_command
