@@ -7,7 +7,7 @@ import json
 import sys
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -238,8 +238,3 @@ def up_command(
         backtest=False, data=data, days=days, symbols=None, providers=None, seed=None,
         speed=speed, db=db, record=record, config_file=config_file, as_json=as_json,
     )  # fmt: skip
-
-
-def summary_keys(summary: dict[str, Any]) -> set[str]:
-    """Return the keys of a season summary (for tests and scripts)."""
-    return set(summary)

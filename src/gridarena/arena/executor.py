@@ -21,7 +21,7 @@ from gridarena.domain.orders import OrderRequest, OrderType
 from gridarena.domain.types import Side, Spacing
 from gridarena.engine.session import GridSession, SessionStatus
 from gridarena.execution.gateway import DirectGateway
-from gridarena.execution.risk_gateway import RiskRefused
+from gridarena.execution.risk_gateway import RiskGateway, RiskRefused
 from gridarena.grid.spec import GridSpec
 from gridarena.marketdata.candles import Candles
 from gridarena.providers.types import Action, ActionDecision, Decision, GridDecision
@@ -97,6 +97,8 @@ class Executor:
         self.season = season
         self.grids: dict[tuple[str, str], GridSession] = {}
         self.exits: dict[tuple[str, str], _Exit] = {}
+        # One gate per account and leverage: it caches the venue's instruments.
+        self._gates: dict[tuple[str, Decimal], RiskGateway] = {}
         self._seq = 0
 
     def _venue(self, account: str) -> SimVenue:
@@ -203,9 +205,11 @@ class Executor:
         *,
         reduce_only: bool,
     ) -> None:
-        gate = self.supervisor.gateway_for(
-            account, DirectGateway(venue), venue, leverage=leverage, source=OrderSource.LLM
-        )
+        gate = self._gates.get((account, leverage))
+        if gate is None:
+            gate = self._gates[(account, leverage)] = self.supervisor.gateway_for(
+                account, DirectGateway(venue), venue, leverage=leverage, source=OrderSource.LLM
+            )
         request = OrderRequest(
             symbol=symbol,
             side=side,

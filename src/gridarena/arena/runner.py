@@ -158,7 +158,6 @@ class Arena:
         self.tally = {c.name: ProviderTally() for c in self.competitors}
         self.record = recorder
         self.cycles = 0
-        self.curve: dict[str, list[float]] = {c.name: [] for c in self.competitors}
         self.job_errors = 0
         self.elapsed_s = 0.0
         self._lead = self.symbols[0]
@@ -216,9 +215,7 @@ class Arena:
 
     async def _on_close(self, index: int, on_cycle: Callable[[Arena], None] | None) -> None:
         now = int(self.candles[self._lead].ts_ms[index]) + self.candles[self._lead].timeframe_ms
-        sample = self.engine.equity.sample()
-        for c in self.competitors:
-            self.curve[c.name].append(float(sample[self.engine.equity.index[c.name]]))
+        # The engine samples every account's equity at each close (its curves feed the board).
         for name, job in self.jobs.items():
             if not job.fire(now):
                 continue
@@ -418,12 +415,7 @@ class Arena:
         """Return the ranked leaderboard as of now."""
         rows = []
         start = float(self.config.initial_balance)
-        refused: dict[str, dict[str, int]] = {}
-        for e in self.supervisor.events:
-            if e.kind == "order_refused":
-                for code in e.reason_code.split(","):
-                    by = refused.setdefault(e.account, {})
-                    by[code] = by.get(code, 0) + 1
+        refused = self.supervisor.counters.refused_by_account
         for c in self.competitors:
             name = c.name
             balance = self.exchange.balance(name)
@@ -436,7 +428,9 @@ class Arena:
             )
             equity = float(balance.equity)
             tally = self.tally[name]
-            metrics = curve_metrics(self.curve[name], periods_per_year=self._periods_per_year)
+            metrics = curve_metrics(
+                self.engine.equity.curves[name], periods_per_year=self._periods_per_year
+            )
             rejected = dict(tally.rejected)
             for code, n in refused.get(name, {}).items():
                 rejected[code] = rejected.get(code, 0) + n

@@ -77,6 +77,7 @@ class _Counters:
     reduced: int = 0
     rejected: int = 0
     by_reason: dict[str, int] = field(default_factory=dict)
+    refused_by_account: dict[str, dict[str, int]] = field(default_factory=dict)
 
 
 class RiskSupervisor:
@@ -169,8 +170,13 @@ class RiskSupervisor:
             else:
                 c.reduced += 1
                 kind = "order_reduced"
+            refused = (
+                c.refused_by_account.setdefault(account, {}) if kind == "order_refused" else None
+            )
             for code in codes:
                 c.by_reason[code.value] = c.by_reason.get(code.value, 0) + 1
+                if refused is not None:
+                    refused[code.value] = refused.get(code.value, 0) + 1
             self._emit(
                 RiskEventRecord(
                     account=account,
