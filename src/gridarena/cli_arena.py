@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import signal
+import socket
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -101,6 +105,7 @@ def build_arena(
     from gridarena.arena.runner import Arena, ArenaConfig
     from gridarena.arena.setup import builtin_configs, competitors_from
     from gridarena.engine.build import build_supervisor
+    from gridarena.engine.killswitch import stored_board
     from gridarena.engine.recorder import StoreRecorder
     from gridarena.providers.factory import ProviderBuildError
     from gridarena.providers.types import Rules
@@ -134,15 +139,20 @@ def build_arena(
         ),
         indicators=settings.indicators,
     )
-    supervisor = build_supervisor(settings.risk, settings.execution)
-    arena = Arena(candles, competitors, supervisor, config=config)
+    factory = None
     if record:
         url = db or settings.database_url.get_secret_value()
         try:
             upgrade(url)
         except Exception as exc:
             raise fail(f"--db: cannot open the store: {type(exc).__name__}") from exc
-        recorder = StoreRecorder(session_factory(make_engine(url)))
+        factory = session_factory(make_engine(url))
+    # Live seasons honour (and keep) the stored kill switches: a halt survives restarts.
+    board = stored_board(factory) if factory is not None and mode != "backtest" else None
+    supervisor = build_supervisor(settings.risk, settings.execution, kill_switches=board)
+    arena = Arena(candles, competitors, supervisor, config=config)
+    if factory is not None:
+        recorder = StoreRecorder(factory)
         arena.record = ArenaRecorder(recorder, arena.season_id, orders=mode != "backtest")
     return arena
 
@@ -193,21 +203,36 @@ def arena_command(
     arena = build_arena(
         candles, settings, providers=providers, seed=seed, db=db, record=record, mode=mode
     )
+    if mode != "backtest":
+        _warn_kill_switches(arena, as_json)
     rows = _run(arena, speed=0.0 if backtest else speed, live=not as_json and not backtest)
-    summary = arena.summary(rows)
-    if as_json:
-        sys.stdout.write(json.dumps(summary, default=str) + "\n")
-        return
-    console.print(leaderboard_table(rows, f"gridarena {mode} season {arena.season_id}"))
-    console.print(
-        f"{summary['decisions']} decisions in {summary['cycles']} cycles over "
-        f"{summary['candles']} candles × {len(arena.symbols)} symbols, {summary['elapsed_s']:.1f} s"
-    )
+    _report(arena, rows, mode, as_json=as_json)
 
 
 def _run(arena: Arena, *, speed: float, live: bool) -> list[LeaderRow]:
+    return asyncio.run(_season(arena, speed=speed, live=live))
+
+
+async def _season(arena: Arena, *, speed: float, live: bool) -> list[LeaderRow]:
+    """Run the season; Ctrl-C (or SIGTERM) ends it after the current candle, results kept."""
+    loop = asyncio.get_running_loop()
+    handled = []
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(sig, arena.request_stop)
+            handled.append(sig)
+        except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
+            pass
+    try:
+        return await _season_view(arena, speed=speed, live=live)
+    finally:
+        for sig in handled:
+            loop.remove_signal_handler(sig)
+
+
+async def _season_view(arena: Arena, *, speed: float, live: bool) -> list[LeaderRow]:
     if not live:
-        return asyncio.run(arena.run(speed=speed))
+        return await arena.run(speed=speed)
     with Live(console=console, refresh_per_second=2) as view:
         last = [0.0]
 
@@ -219,7 +244,7 @@ def _run(arena: Arena, *, speed: float, live: bool) -> list[LeaderRow]:
                     leaderboard_table(a.leaderboard(), f"gridarena live · cycle {a.cycles}")
                 )
 
-        return asyncio.run(arena.run(speed=speed, on_cycle=show))
+        return await arena.run(speed=speed, on_cycle=show)
 
 
 def up_command(
@@ -229,12 +254,124 @@ def up_command(
         float, typer.Option(help="Replay speed: N× real time (0 = as fast as possible).")
     ] = 60.0,
     db: DbOpt = None,
-    record: Annotated[bool, typer.Option("--record/--no-record")] = True,
+    api: Annotated[
+        bool, typer.Option("--api/--no-api", help="Serve the HTTP API beside the arena.")
+    ] = True,
+    host: Annotated[
+        str | None, typer.Option(help="API bind address (default: api.host, 127.0.0.1).")
+    ] = None,
+    port: Annotated[
+        int | None, typer.Option(help="API port (default: api.port, 8000; 0 = any free port).")
+    ] = None,
     config_file: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Start the arena on the paper venue (generated market unless --data), live leaderboard."""
-    arena_command(
-        backtest=False, data=data, days=days, symbols=None, providers=None, seed=None,
-        speed=speed, db=db, record=record, config_file=config_file, as_json=as_json,
-    )  # fmt: skip
+    """Start the arena on the paper venue (generated market unless --data), live leaderboard,
+    and serve the API on it (grids, decisions, ops, the live stream)."""
+    if speed < 0:
+        raise fail("--speed: must be >= 0")
+    if port is not None and not 0 <= port <= 65_535:
+        raise fail("--port: must be 0..65535")
+    settings = _settings(config_file)
+    candles = load_arena_market(data, days, None)
+    arena = build_arena(
+        candles, settings, providers=None, seed=None, db=db, record=True, mode="paper"
+    )
+    _warn_kill_switches(arena, as_json)
+    if not api:
+        rows = _run(arena, speed=speed, live=not as_json)
+    else:
+        sock = _bind(host or settings.api.host, settings.api.port if port is None else port)
+        bound_host, bound_port = sock.getsockname()[:2]
+        if not as_json:
+            console.print(
+                f"gridarena API on http://{bound_host}:{bound_port} (OpenAPI at /docs, "
+                f"live stream at /stream); keys: `gridarena keys create --scope trade`"
+            )
+        rows = asyncio.run(_serve_arena(arena, settings, sock, speed=speed, live=not as_json))
+    _report(arena, rows, "paper", as_json=as_json)
+
+
+def _report(arena: Arena, rows: list[LeaderRow], mode: str, *, as_json: bool) -> None:
+    summary = arena.summary(rows)
+    if as_json:
+        sys.stdout.write(json.dumps(summary, default=str) + "\n")
+        return
+    console.print(leaderboard_table(rows, f"gridarena {mode} season {arena.season_id}"))
+    console.print(
+        f"{summary['decisions']} decisions in {summary['cycles']} cycles over "
+        f"{summary['candles']} candles × {len(arena.symbols)} symbols, {summary['elapsed_s']:.1f} s"
+    )
+
+
+def _warn_kill_switches(arena: Arena, quiet: bool) -> None:
+    engaged = {s: st for s, st in arena.supervisor.kill_switches.snapshot().items() if st.active}
+    if engaged and not quiet:
+        for scope, state in sorted(engaged.items()):
+            why = f" ({state.reason})" if state.reason else ""
+            console.print(
+                f"[bold red]kill switch {scope} is engaged{why}[/]: no new orders there; "
+                f'release it with POST /ops/kill {{"scope": "{scope}", "active": false}}'
+            )
+
+
+def _bind(host: str, port: int) -> socket.socket:
+    """Bind the API's socket now, so a taken port is a clear error before the season starts."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise fail(f"--port: cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+    sock.listen(2048)
+    sock.setblocking(False)
+    return sock
+
+
+async def _serve_arena(
+    arena: Arena, settings: Settings, sock: socket.socket, *, speed: float, live: bool
+) -> list[LeaderRow]:
+    """Run the season with the API served on ``sock`` in the same event loop; stop together."""
+    import uvicorn
+
+    from gridarena.api.app import create_app
+    from gridarena.api.events import EventBus
+    from gridarena.arena.control import ArenaControl
+
+    assert arena.record is not None
+    bus = EventBus()
+    arena.bus = bus
+    arena.cooperative = True
+    arena.flush_every_s = 1.0
+    app = create_app(
+        settings=settings,
+        session_factory=arena.record.recorder.factory,
+        control=ArenaControl(arena),
+        bus=bus,
+    )
+
+    class _Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            yield  # `_season` owns Ctrl-C: it ends the season cleanly, then the server
+
+    server = _Server(
+        uvicorn.Config(
+            app,
+            log_config=None,
+            access_log=False,
+            server_header=False,
+            proxy_headers=True,
+            log_level="warning",
+        )
+    )
+    serving = asyncio.create_task(server.serve(sockets=[sock]))
+    serving.add_done_callback(lambda _: arena.request_stop())  # a dead server ends the season
+    try:
+        return await _season(arena, speed=speed, live=live)
+    finally:
+        server.should_exit = True
+        await serving
+        sock.close()

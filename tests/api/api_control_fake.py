@@ -191,6 +191,10 @@ class RecordingControl:
         self._record("kill", scope, cancel_all)
         return KillResult(scope=scope, canceled_orders=2 if cancel_all else 0, stopped_sessions=1)
 
+    async def release(self, scope: str) -> KillResult:
+        self._record("release", scope)
+        return KillResult(scope=scope, canceled_orders=0, stopped_sessions=0)
+
     async def status(self) -> ControlStatus:
         self.calls.append(("status", ()))
         return self._status()

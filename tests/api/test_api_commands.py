@@ -385,7 +385,7 @@ def test_ops_kill_when_account_killed_then_trading_commands_answer_423(
     assert "apply_grid" not in control.names()
 
 
-def test_ops_kill_when_released_then_persisted_inactive_and_engine_not_called(
+def test_ops_kill_when_released_then_persisted_inactive_and_engine_told(
     engine_client: TestClient,
     keys: Keys,
     world: World,
@@ -399,12 +399,12 @@ def test_ops_kill_when_released_then_persisted_inactive_and_engine_not_called(
         "/ops/kill", json={"scope": scope, "active": False}, headers=keys.headers("admin")
     )
 
-    assert released.json()["engine_notified"] is False
+    assert released.json()["engine_notified"] is True
     with db_factory() as session:
         row = get_kill_switch(session, scope=scope)
     assert row is not None
     assert row.active is False
-    assert control.names() == ["kill"]
+    assert control.calls[-1] == ("release", (scope,))
 
 
 def test_ops_kill_when_no_engine_then_still_persisted(

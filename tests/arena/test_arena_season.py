@@ -180,12 +180,33 @@ def test_arena_cli_when_unknown_provider_or_missing_data_then_clear_error(tmp_pa
 
 
 def test_up_when_fast_replay_then_runs_arena_on_generated_market(tmp_path: Path) -> None:
-    result = runner.invoke(
-        app,
-        ["up", "--days", "1", "--speed", "0", "--json", "--db", f"sqlite:///{tmp_path / 'u.db'}"],
-    )
+    args = ["up", "--days", "1", "--speed", "0", "--json", "--port", "0"]
+    result = runner.invoke(app, [*args, "--db", f"sqlite:///{tmp_path / 'u.db'}"])
     assert result.exit_code == 0, result.output
     out = json.loads(result.stdout)
     assert out["symbols"] == ["BTCUSDT", "ETHUSDT", "SOLUSDT"]
     assert len(out["providers"]) == 5
     assert out["cycles"] == 480
+
+
+async def test_season_when_same_market_replayed_twice_on_one_store_then_both_recorded(
+    tmp_path: Path,
+) -> None:
+    recorder = _recorder(tmp_path)
+    seasons = []
+    for _ in range(2):
+        arena = Arena(
+            _markets(120),  # type: ignore[arg-type]
+            competitors_from(builtin_configs(7)),
+            build_supervisor(),
+            config=ArenaConfig(seed=7),
+        )
+        arena.record = ArenaRecorder(StoreRecorder(recorder.factory), arena.season_id)
+        await arena.run()
+        seasons.append(arena.season_id)
+
+    with recorder.factory() as s:
+        stored = set(s.scalars(select(Season.id)))
+        prices = s.scalars(select(PricePoint)).all()
+    assert set(seasons) <= stored
+    assert len(prices) == 2 * 120  # each candle once, however often it was replayed

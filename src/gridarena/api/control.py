@@ -194,6 +194,10 @@ class TradingControl(Protocol):
         """Halt trading of ``scope`` (already persisted by the API); cancel orders if asked."""
         ...
 
+    async def release(self, scope: str) -> KillResult:
+        """Release ``scope``'s kill switch (already persisted by the API)."""
+        ...
+
     async def status(self) -> ControlStatus:
         """Return the engine's status (also the venue check of ``/health/ready``)."""
         ...

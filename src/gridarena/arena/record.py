@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import insert
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from gridarena.engine.recorder import StoreRecorder, utc
@@ -23,6 +24,22 @@ from gridarena.store import repo, transaction
 from gridarena.store.models import LlmDecision, MarketSnapshotRow, PnlSnapshot, PricePoint, Season
 
 __all__ = ["ArenaRecorder"]
+
+# Rows another season may already hold (the same market replayed again, the same snapshot):
+# kept once, never a failed batch.
+_SHARED_KEYS: dict[type[Any], list[str]] = {
+    PricePoint: ["symbol", "ts"],
+    MarketSnapshotRow: ["hash"],
+}
+
+
+def _insert(session: Session, model: type[Any]) -> Any:
+    keys = _SHARED_KEYS.get(model)
+    if keys is None:
+        return insert(model)
+    dialect = session.get_bind().dialect.name
+    make = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    return make(model).on_conflict_do_nothing(index_elements=keys)
 
 
 class ArenaRecorder:
@@ -45,7 +62,7 @@ class ArenaRecorder:
             def op(s: Session, model: type[Any] = model) -> None:
                 batch = self._rows.pop(model, [])
                 if batch:
-                    s.execute(insert(model), batch)
+                    s.execute(_insert(s, model), batch)
 
             self.recorder.add(op)
         rows.append(row)

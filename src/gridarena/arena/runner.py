@@ -16,10 +16,10 @@ import asyncio
 import random
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -37,7 +37,7 @@ from gridarena.config.trading import IndicatorSettings
 from gridarena.engine.build import sim_config
 from gridarena.engine.clock import Clock, RealClock
 from gridarena.engine.paper import PaperEngine
-from gridarena.engine.recorder import utc
+from gridarena.engine.recorder import utc, write_holdings
 from gridarena.engine.supervisor import RiskSupervisor
 from gridarena.indicators.build import SnapshotBuilder
 from gridarena.marketdata.candles import Candles
@@ -52,10 +52,11 @@ from gridarena.providers.types import (
     Rules,
     hold,
 )
+from gridarena.venues.base import FillEvent, OrderUpdate, VenueEvent
 from gridarena.venues.sim.exchange import SimExchange
 from gridarena.venues.sim.market import SimMarket
 
-__all__ = ["Arena", "ArenaConfig", "Competitor"]
+__all__ = ["Arena", "ArenaConfig", "Competitor", "Publisher"]
 
 log = get_logger("gridarena.arena")
 RULE_KINDS = {"rule"}
@@ -96,6 +97,14 @@ class ArenaConfig:
     rules: Rules | None = None
     indicators: IndicatorSettings = field(default_factory=IndicatorSettings)
     backtest: BacktestConfig = field(default_factory=BacktestConfig)
+
+
+class Publisher(Protocol):
+    """Where the arena publishes what happens (the API's event bus for the live stream)."""
+
+    def publish(self, topic: str, data: Mapping[str, Any], *, ts: float | None = None) -> Any:
+        """Publish ``data`` under ``topic`` (fill, order, equity, decision, grid, risk)."""
+        ...
 
 
 @dataclass
@@ -160,6 +169,23 @@ class Arena:
         self.cycles = 0
         self.job_errors = 0
         self.elapsed_s = 0.0
+        # Live operation (``gridarena up``): commands from the API take ``lock`` and run
+        # between candles; ``cooperative`` yields to the event loop after every candle even
+        # at full speed; ``bus`` receives fills, orders, equity, decisions, grids, risk events.
+        self.lock = asyncio.Lock()
+        self.running = False
+        self.paused = False
+        self.cooperative = False
+        self.bus: Publisher | None = None
+        # Seconds between re-reads of the stored kill switches (None: never; 0: every candle).
+        self.kill_refresh_s: float | None = 5.0
+        self.stop_requested = False
+        self.flush_every_s: float | None = None
+        self._priced = -1
+        self._flushed = 0.0
+        self._kill_checked = 0.0
+        self._grid_status: dict[str, str] = {}
+        self._sessions_seen = 0
         self._lead = self.symbols[0]
         tf = candles[self._lead].timeframe_ms or 60_000
         start = int(candles[self._lead].ts_ms[0])
@@ -191,43 +217,81 @@ class Arena:
         tf_s = (lead.candles.timeframe_ms or 60_000) / 1000.0
         if self.record is not None:
             self._open_records()
+        if self.bus is not None:
+            self._wire_bus(self.bus)
         await self.engine.start_all()
         closed = 0
-        while not self.exchange.done and (max_candles is None or closed < max_candles):
-            before = lead.i
-            await self.engine.step()
-            if lead.i == before:
-                continue
-            closed += 1
-            if speed > 0:
-                wait = start + closed * tf_s / speed - clock.now()
-                if wait > 0:
-                    await clock.sleep(wait)
-            await self._on_close(lead.i - 1, on_cycle)
-        board = self.leaderboard()
-        self.elapsed_s = time.perf_counter() - t0
-        if self.record is not None:
-            end = int(lead.candles.ts_ms[min(lead.i, len(lead.candles) - 1)])
-            self.record.recorder.final_state(self.engine)
-            self.record.close_season(self.summary(board), end)
-        await self.engine.close()
+        self.running = True
+        try:
+            while not self.exchange.done and (max_candles is None or closed < max_candles):
+                if self.stop_requested:
+                    break
+                async with self.lock:  # API commands run between candles, never inside one
+                    before = lead.i
+                    await self.engine.step()
+                    if lead.i == before:
+                        continue
+                    closed += 1
+                if speed > 0:
+                    wait = start + closed * tf_s / speed - clock.now()
+                    if wait > 0:
+                        await clock.sleep(wait)
+                elif self.cooperative:
+                    await asyncio.sleep(0)
+                async with self.lock:
+                    await self._on_close(lead.i - 1, on_cycle)
+        finally:
+            self.running = False
+        async with self.lock:
+            board = self.leaderboard()
+            self.elapsed_s = time.perf_counter() - t0
+            if self.record is not None:
+                end = int(lead.candles.ts_ms[min(lead.i, len(lead.candles) - 1)])
+                self.sync_sessions()
+                self.record.recorder.final_state(self.engine)
+                self.record.close_season(self.summary(board), end)
+            await self.engine.close()
         return board
+
+    def request_stop(self) -> None:
+        """End the season after the current candle (the leaderboard and store are closed)."""
+        self.stop_requested = True
+
+    @property
+    def index(self) -> int:
+        """Return the index of the last closed candle of the lead market (-1 before any)."""
+        return self.exchange.markets[self._lead].i - 1
+
+    @property
+    def now_ms(self) -> int:
+        """Return the market time: the close of the last candle replayed."""
+        lead = self.candles[self._lead]
+        i = max(0, min(self.index, len(lead) - 1))
+        return int(lead.ts_ms[i]) + lead.timeframe_ms
+
+    def competitor(self, name: str) -> Competitor | None:
+        """Return the competitor (provider and account) called ``name``, or None."""
+        return next((c for c in self.competitors if c.name == name), None)
 
     async def _on_close(self, index: int, on_cycle: Callable[[Arena], None] | None) -> None:
         now = int(self.candles[self._lead].ts_ms[index]) + self.candles[self._lead].timeframe_ms
         # The engine samples every account's equity at each close (its curves feed the board).
+        if self.kill_refresh_s is not None and self.supervisor.kill_switches.loads:
+            await self._refresh_kill_switches()
         for name, job in self.jobs.items():
             if not job.fire(now):
                 continue
             try:
                 if name == "decision":
-                    await self.decision_cycle(index, now)
+                    if not self.paused:  # ops pause: no new decisions until resumed
+                        await self.decision_cycle(index, now)
+                        self.sync_sessions()
                     if on_cycle is not None:
                         on_cycle(self)
                 elif name == "price":
-                    self._price_sync(index)
+                    self.price_sync(index)
                 else:
-                    self._balance_sync(now)
+                    self.balance_sync(now)
             except Exception as exc:  # a job error is logged and counted, never fatal
                 self.job_errors += 1
                 log.error("arena job failed", job=name, error=repr(exc)[:300])
@@ -236,8 +300,33 @@ class Arena:
         except Exception as exc:
             self.job_errors += 1
             log.error("arena exits failed", error=repr(exc)[:300])
-        if self.record is not None and index % 1440 == 0:
+        if self.record is None:
+            return
+        if self.flush_every_s is not None:  # live: the API reads the store, keep it fresh
+            now_s = time.monotonic()
+            if now_s - self._flushed >= self.flush_every_s:
+                self._flushed = now_s
+                self.sync_sessions()
+                self.record.recorder.flush()
+        elif index % 1440 == 0:
             self.record.recorder.flush()
+
+    async def _refresh_kill_switches(self) -> None:
+        """Pick up switches set by another process (``gridarena serve``) every few seconds."""
+        now = time.monotonic()
+        if self.kill_refresh_s and now - self._kill_checked < self.kill_refresh_s:
+            return
+        self._kill_checked = now
+        try:
+            changed = self.supervisor.kill_switches.refresh()
+        except Exception as exc:  # the store is down: keep the switches we know
+            self.job_errors += 1
+            log.error("kill switch refresh failed", error=repr(exc)[:300])
+            return
+        for scope, state in changed.items():
+            await self.supervisor.kill(
+                scope, active=state.active, cancel_all=state.cancel_all, reason=state.reason or ""
+            )
 
     # --- decision cycle ----------------------------------------------------------------------
     def pick_symbol(self) -> str:
@@ -261,21 +350,10 @@ class Arena:
             for c in self.competitors
         ]
         results = await asyncio.gather(
-            *(self._decide(c, ctx) for c, ctx in zip(self.competitors, contexts, strict=True))
+            *(self.decide(c, ctx) for c, ctx in zip(self.competitors, contexts, strict=True))
         )
         for c, result in zip(self.competitors, results, strict=True):
-            tally = self.tally[c.name]
-            tally.decisions += 1
-            tally.count_outcome(result.outcome)
-            tally.tokens_in += result.tokens_in or 0
-            tally.tokens_out += result.tokens_out or 0
-            tally.llm_cost += float(result.cost or 0)
-            if result.is_hold:
-                tally.holds += 1
-            elif isinstance(result.decision, ActionDecision):
-                tally.actions += 1
-            else:
-                tally.grids += 1
+            tally = self.count_decision(c.name, result)
             done = await self.executor.execute(c.name, result.decision, index)
             if done.status in ("placed", "grid_started"):
                 tally.executed += 1
@@ -293,8 +371,22 @@ class Arena:
                     executed=_executed(done),
                     at_ms=now_ms,
                 )
+            if self.bus is not None:
+                self.bus.publish(
+                    "decision",
+                    {
+                        "model": c.name,
+                        "symbol": symbol,
+                        "outcome": result.outcome,
+                        "decision": result.decision.model_dump(mode="json"),
+                        "executed": _executed(done),
+                        "snapshot_hash": digest,
+                        "ts": now_ms,
+                    },
+                )
 
-    async def _decide(self, c: Competitor, ctx: DecisionContext) -> ProviderResult:
+    async def decide(self, c: Competitor, ctx: DecisionContext) -> ProviderResult:
+        """Ask ``c`` for a decision within its timeout; a failure or a hang becomes a HOLD."""
         try:
             return await asyncio.wait_for(c.provider.decide(ctx), timeout=c.timeout_s)
         except TimeoutError:
@@ -311,6 +403,22 @@ class Arena:
                 error=repr(exc)[:500],
                 outcome="error",
             )
+
+    def count_decision(self, name: str, result: ProviderResult) -> ProviderTally:
+        """Count a decision (and its tokens and cost) in provider ``name``'s tally."""
+        tally = self.tally[name]
+        tally.decisions += 1
+        tally.count_outcome(result.outcome)
+        tally.tokens_in += result.tokens_in or 0
+        tally.tokens_out += result.tokens_out or 0
+        tally.llm_cost += float(result.cost or 0)
+        if result.is_hold:
+            tally.holds += 1
+        elif isinstance(result.decision, ActionDecision):
+            tally.actions += 1
+        else:
+            tally.grids += 1
+        return tally
 
     def account_summary(self, account: str) -> AccountSummary:
         """Return what a provider is told of its own account."""
@@ -337,10 +445,12 @@ class Arena:
         )
 
     # --- sync jobs ---------------------------------------------------------------------------
-    def _price_sync(self, index: int) -> None:
+    def price_sync(self, index: int) -> None:
+        """Record every symbol's candle ``index`` in the price history (once per candle)."""
         record = self.record
-        if record is None:
+        if record is None or index <= self._priced:
             return
+        self._priced = index
         for symbol in self.symbols:
             c = self.candles[symbol]
             if index < len(c):
@@ -356,16 +466,28 @@ class Arena:
                     }
                 )
 
-    def _balance_sync(self, now_ms: int) -> None:
+    def balance_sync(self, now_ms: int) -> None:
         record = self.record
-        if record is None:
+        bus = self.bus
+        if record is None and bus is None:
             return
         for c in self.competitors:
-            account_id = record.recorder.account_ids.get(c.name)
-            if account_id is None:
-                continue
             balance = self.exchange.balance(c.name)
             acct = self.exchange.accounts[c.name]
+            if bus is not None:
+                bus.publish(
+                    "equity",
+                    {
+                        "model": c.name,
+                        "equity": str(balance.equity),
+                        "realized": str(acct.realized),
+                        "unrealized": str(balance.unrealized_pnl),
+                        "ts": now_ms,
+                    },
+                )
+            account_id = record.recorder.account_ids.get(c.name) if record is not None else None
+            if record is None or account_id is None:
+                continue
             record.pnl(
                 {
                     "account_id": account_id,
@@ -377,6 +499,67 @@ class Arena:
                     "funding": acct.funding,
                 }
             )
+            if record.orders:  # live arena: the API reads balances and positions from the store
+                record.recorder.add(self._holdings_op(c.name, account_id, now_ms))
+
+    def _holdings_op(self, name: str, account_id: int, now_ms: int) -> Callable[[Any], None]:
+        balance = self.exchange.balance(name)
+        positions = self.exchange.positions(name)
+        symbols = tuple(self.symbols)
+
+        def op(s: Any) -> None:
+            write_holdings(s, account_id, positions, balance, utc(now_ms), symbols=symbols)
+
+        return op
+
+    # --- live wiring ---------------------------------------------------------------------------
+    def sync_sessions(self) -> list[tuple[str, str]]:
+        """Store and publish grid sessions whose status changed; return (id, status) pairs."""
+        sessions = self.engine.sessions
+        if len(sessions) > self._sessions_seen:
+            for session in list(sessions.values())[self._sessions_seen :]:
+                self._grid_status.setdefault(session.id, "NEW")
+            self._sessions_seen = len(sessions)
+        changed = []
+        for sid, known in list(self._grid_status.items()):
+            session = sessions[sid]
+            status = session.status.value
+            if status == known:
+                continue
+            changed.append((sid, status))
+            if status == "STOPPED":
+                del self._grid_status[sid]
+            else:
+                self._grid_status[sid] = status
+            reason = session.stats.stop_reason if status == "STOPPED" else None
+            if self.record is not None and self.record.orders and known != "NEW":
+                self.record.recorder.session_status(sid, status, reason=reason, at_ms=self.now_ms)
+            if self.bus is not None:
+                self.bus.publish(
+                    "grid",
+                    {
+                        "session_id": sid,
+                        "model": session.account,
+                        "symbol": session.symbol,
+                        "status": status,
+                        "reason": reason,
+                        "ts": self.now_ms,
+                    },
+                )
+        return changed
+
+    def _wire_bus(self, bus: Publisher) -> None:
+        """Publish every account's fills and order updates, and every risk event."""
+        for c in self.competitors:
+            self.exchange.subscribe(c.name, _venue_publisher(bus, c.name), order_updates=True)
+        previous = self.supervisor.on_event
+
+        def risk(record: Any) -> None:
+            if previous is not None:
+                previous(record)
+            bus.publish("risk", {"model": record.account, **record.as_dict()})
+
+        self.supervisor.on_event = risk
 
     def _open_records(self) -> None:
         record = self.record
@@ -478,6 +661,46 @@ class Arena:
             "elapsed_s": round(self.elapsed_s, 3),
             "providers": [row.as_dict() for row in board],
         }
+
+
+def _venue_publisher(bus: Publisher, account: str) -> Callable[[VenueEvent], None]:
+    def listen(event: VenueEvent) -> None:
+        if isinstance(event, FillEvent):
+            f = event.fill
+            bus.publish(
+                "fill",
+                {
+                    "model": account,
+                    "symbol": f.symbol,
+                    "side": f.side.value,
+                    "price": str(f.price),
+                    "qty": str(f.qty),
+                    "fee": str(f.fee),
+                    "realized_pnl": str(f.realized_pnl),
+                    "client_order_id": f.client_id,
+                    "trade_id": f.trade_id,
+                    "ts": f.ts_ms,
+                },
+            )
+        elif isinstance(event, OrderUpdate):
+            o = event.order
+            bus.publish(
+                "order",
+                {
+                    "model": account,
+                    "symbol": o.symbol,
+                    "client_order_id": o.client_id,
+                    "side": o.side.value,
+                    "type": o.type.value,
+                    "status": o.status.value,
+                    "price": None if o.price is None else str(o.price),
+                    "qty": str(o.qty),
+                    "filled_qty": str(o.filled_qty),
+                    "ts": event.ts_ms,
+                },
+            )
+
+    return listen
 
 
 def _executed(done: Executed) -> dict[str, Any]:

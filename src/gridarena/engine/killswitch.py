@@ -10,8 +10,19 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-__all__ = ["GLOBAL", "KillSwitchBoard", "SwitchState", "account_scope", "provider_scope"]
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session, sessionmaker
+
+__all__ = [
+    "GLOBAL",
+    "KillSwitchBoard",
+    "SwitchState",
+    "account_scope",
+    "provider_scope",
+    "stored_board",
+]
 
 GLOBAL = "global"
 
@@ -45,7 +56,29 @@ class KillSwitchBoard:
         persist: Callable[[str, SwitchState], None] | None = None,
     ) -> None:
         self._persist = persist
+        self._load = load
         self._switches: dict[str, SwitchState] = dict(load()) if load is not None else {}
+
+    @property
+    def loads(self) -> bool:
+        """Return whether the board reads saved switches (and so can be refreshed)."""
+        return self._load is not None
+
+    def refresh(self) -> dict[str, SwitchState]:
+        """Re-read the saved switches (another process may have set one); return the changed.
+
+        A scope missing from the saved state keeps its in-memory value: only what the store
+        says overrides what the engine knows.
+        """
+        if self._load is None:
+            return {}
+        changed = {}
+        for scope, state in self._load().items():
+            known = self._switches.get(scope, SwitchState(False))
+            self._switches[scope] = state
+            if (known.active, known.cancel_all) != (state.active, state.cancel_all):
+                changed[scope] = state
+        return changed
 
     def set(
         self, scope: str, active: bool, *, cancel_all: bool = False, reason: str | None = None
@@ -88,3 +121,36 @@ def _check_scope(scope: str) -> None:
         raise ValueError(
             f"kill switch scope {scope!r}: expected 'global', 'provider:<name>' or 'account:<name>'"
         )
+
+
+def stored_board(factory: sessionmaker[Session], *, actor: str = "engine") -> KillSwitchBoard:
+    """Return a board backed by the store's ``kill_switches`` table (loaded now, saved on set).
+
+    A save that would only restate the stored row (the API wrote it first, then told the
+    engine) is skipped, so the row keeps who changed it and when.
+    """
+    from gridarena.store.engine import transaction
+    from gridarena.store.repo.control import get_kill_switch, kill_switches, set_kill_switch
+
+    def load() -> dict[str, SwitchState]:
+        with factory() as session:
+            return {
+                row.scope: SwitchState(row.active, row.cancel_all and row.active, row.reason)
+                for row in kill_switches(session)
+            }
+
+    def persist(scope: str, state: SwitchState) -> None:
+        with transaction(factory) as session:
+            row = get_kill_switch(session, scope=scope)
+            if row is not None and (row.active, row.cancel_all) == (state.active, state.cancel_all):
+                return
+            set_kill_switch(
+                session,
+                scope=scope,
+                active=state.active,
+                cancel_all=state.cancel_all,
+                reason=state.reason,
+                by=actor,
+            )
+
+    return KillSwitchBoard(load=load, persist=persist)

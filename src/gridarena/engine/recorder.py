@@ -46,6 +46,52 @@ def utc(ms: int) -> datetime:
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
 
 
+def write_holdings(
+    s: Session,
+    account_id: int,
+    positions: list[Position],
+    balance: Balance,
+    ts: datetime,
+    *,
+    symbols: tuple[str, ...] = (),
+) -> None:
+    """Store an account's positions and balance as of ``ts``.
+
+    A stored position in one of ``symbols`` that the venue no longer holds is stored as flat.
+    """
+    held = set()
+    for p in positions:
+        held.add(p.symbol)
+        repo.upsert_position(
+            s,
+            account_id=account_id,
+            symbol=p.symbol,
+            qty=p.qty,
+            entry_price=p.entry_price,
+            leverage=p.leverage,
+            margin_mode=db.MarginMode(p.margin_mode.value),
+            liquidation_price=p.liquidation_price,
+            unrealized=p.unrealized_pnl,
+            at=ts,
+        )
+    for symbol in symbols:
+        if symbol in held:
+            continue
+        stored = repo.get_position(s, account_id=account_id, symbol=symbol)
+        if stored is not None and stored.qty != 0:
+            repo.upsert_position(
+                s, account_id=account_id, symbol=symbol, qty=0, entry_price=0, at=ts
+            )
+    repo.upsert_balance(
+        s,
+        account_id=account_id,
+        asset=balance.asset,
+        wallet=balance.wallet,
+        available=balance.available,
+        at=ts,
+    )
+
+
 class StoreRecorder:
     """Buffer what a paper run does and write it to the store in batches."""
 
@@ -238,6 +284,29 @@ class StoreRecorder:
 
         self.add(op)
 
+    def session_status(
+        self, session_id: str, status: str, *, reason: str | None, at_ms: int
+    ) -> None:
+        """Buffer a grid session's move to ``status`` (RUNNING, PAUSED or STOPPED).
+
+        A move the stored row already made, or may not make (STOPPED is final), is skipped.
+        """
+        if session_id not in self._sessions:
+            return
+        target = db.SessionStatus(status)
+
+        def op(s: Session) -> None:
+            stored = repo.get_grid_session(s, session_id=session_id)
+            if stored is None or stored.status is target:
+                return
+            if stored.status is db.SessionStatus.STOPPED:
+                return
+            repo.update_grid_session(
+                s, session_id=session_id, status=target, stop_reason=reason, at=utc(at_ms)
+            )
+
+        self._ops.append(op)
+
     def add(self, op: Op) -> None:
         """Buffer any other write (snapshots, positions, risk events, session status)."""
         self._ops.append(op)
@@ -271,27 +340,7 @@ class StoreRecorder:
                 acct: SimAccount = acct,
                 events: list[dict[str, Any]] = summary["risk_events"],
             ) -> None:
-                for p in positions:
-                    repo.upsert_position(
-                        s,
-                        account_id=account_id,
-                        symbol=p.symbol,
-                        qty=p.qty,
-                        entry_price=p.entry_price,
-                        leverage=p.leverage,
-                        margin_mode=db.MarginMode(p.margin_mode.value),
-                        liquidation_price=p.liquidation_price,
-                        unrealized=p.unrealized_pnl,
-                        at=ts,
-                    )
-                repo.upsert_balance(
-                    s,
-                    account_id=account_id,
-                    asset=balance.asset,
-                    wallet=balance.wallet,
-                    available=balance.available,
-                    at=ts,
-                )
+                write_holdings(s, account_id, positions, balance, ts)
                 repo.add_pnl_snapshot(
                     s,
                     account_id=account_id,
@@ -325,6 +374,9 @@ class StoreRecorder:
             reason = session.stats.stop_reason if stopped else "replay_end"
 
             def close(s: Session, sid: str = session.id, reason: str = reason) -> None:
+                stored = repo.get_grid_session(s, session_id=sid)
+                if stored is not None and stored.status is db.SessionStatus.STOPPED:
+                    return  # stopped while running (and stored then)
                 repo.update_grid_session(
                     s, session_id=sid, status=db.SessionStatus.STOPPED, stop_reason=reason, at=ts
                 )

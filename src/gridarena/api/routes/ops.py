@@ -135,8 +135,12 @@ async def ops_kill(
         )
     )
     result: KillResult | None = None
-    if state.control is not None and body.active:
-        result = await state.control.kill(body.scope, body.cancel_all)
+    if state.control is not None:
+        control = state.control
+        if body.active:
+            result = await control.kill(body.scope, body.cancel_all)
+        else:
+            result = await control.release(body.scope)
     after_command(request, state, summary)
     return KillResponse(kill_switch=row, engine_notified=result is not None, result=result)
 
