@@ -9,7 +9,7 @@ import signal
 import socket
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -213,21 +213,28 @@ def _run(arena: Arena, *, speed: float, live: bool) -> list[LeaderRow]:
     return asyncio.run(_season(arena, speed=speed, live=live))
 
 
-async def _season(arena: Arena, *, speed: float, live: bool) -> list[LeaderRow]:
-    """Run the season; Ctrl-C (or SIGTERM) ends it after the current candle, results kept."""
+@contextlib.contextmanager
+def _stop_on_signals(stop: Callable[[], None]) -> Iterator[None]:
+    """Call ``stop`` on Ctrl-C or SIGTERM (any number of times) while the block runs."""
     loop = asyncio.get_running_loop()
     handled = []
     for sig in (signal.SIGINT, signal.SIGTERM):
         try:
-            loop.add_signal_handler(sig, arena.request_stop)
+            loop.add_signal_handler(sig, stop)
             handled.append(sig)
         except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
             pass
     try:
-        return await _season_view(arena, speed=speed, live=live)
+        yield
     finally:
         for sig in handled:
             loop.remove_signal_handler(sig)
+
+
+async def _season(arena: Arena, *, speed: float, live: bool) -> list[LeaderRow]:
+    """Run the season; Ctrl-C (or SIGTERM) ends it after the current candle, results kept."""
+    with _stop_on_signals(arena.request_stop):
+        return await _season_view(arena, speed=speed, live=live)
 
 
 async def _season_view(arena: Arena, *, speed: float, live: bool) -> list[LeaderRow]:
@@ -369,9 +376,11 @@ async def _serve_arena(
     )
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     serving.add_done_callback(lambda _: arena.request_stop())  # a dead server ends the season
-    try:
-        return await _season(arena, speed=speed, live=live)
-    finally:
-        server.should_exit = True
-        await serving
-        sock.close()
+    # Ctrl-C ends the season, then the server; a second one during the shutdown changes nothing.
+    with _stop_on_signals(arena.request_stop):
+        try:
+            return await _season_view(arena, speed=speed, live=live)
+        finally:
+            server.should_exit = True
+            await serving
+            sock.close()
