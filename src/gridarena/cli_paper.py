@@ -183,16 +183,23 @@ def _run_on_venue(
         raise fail(str(exc)) from exc
 
 
-def paper_supervisor(config_file: Path | None) -> tuple[RiskSupervisor, RiskSettings]:
-    """Return the risk supervisor the settings describe, and the risk settings."""
+def paper_supervisor(
+    config_file: Path | None, recorder: StoreRecorder | None = None
+) -> tuple[RiskSupervisor, RiskSettings]:
+    """Return the risk supervisor the settings describe, and the risk settings.
+
+    With a store, its kill switches are loaded (a halt survives restarts) and kept there.
+    """
     from gridarena.config import ConfigError, load_settings
     from gridarena.engine.build import build_supervisor
+    from gridarena.engine.killswitch import stored_board
 
     try:
         settings = load_settings(config_file)
     except ConfigError as exc:
         raise fail(str(exc)) from exc
-    return build_supervisor(settings.risk, settings.execution), settings.risk
+    board = stored_board(recorder.factory) if recorder is not None else None
+    return build_supervisor(settings.risk, settings.execution, kill_switches=board), settings.risk
 
 
 def print_paper(summary: dict[str, Any]) -> None:
@@ -325,7 +332,8 @@ def paper_command(
         else:
             console.print_json(data={k: v for k, v in summary.items() if k != "fill_rows"})
         return
-    supervisor, risk = paper_supervisor(config_file)
+    recorder = open_recorder(db, config_file) if record else None
+    supervisor, risk = paper_supervisor(config_file, recorder)
     try:
         engine, session, _prepared = paper_run(
             spec,
@@ -339,8 +347,8 @@ def paper_command(
     except ValueError as exc:
         raise fail(str(exc)) from exc
     add_breakers(supervisor, engine, risk)
-    if record:
-        engine.attach_recorder(open_recorder(db, config_file))
+    if recorder is not None:
+        engine.attach_recorder(recorder)
     elapsed = asyncio.run(_replay(engine, session, speed, quiet=as_json))
     summary = engine.summary(session.account, elapsed)
     summary["config"] = config.to_dict()

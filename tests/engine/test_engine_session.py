@@ -247,3 +247,37 @@ async def test_reapply_when_sizes_change_then_cancels_what_is_unwanted_and_place
     assert not before & after
     assert len(after) == done["placed"]
     await engine.close()
+
+
+def test_paper_cli_when_global_kill_stored_then_no_fill_and_refusals_stored(
+    tmp_path: object,
+) -> None:
+    from pathlib import Path
+
+    from gridarena.store import make_engine, session_factory, transaction, upgrade
+    from gridarena.store.repo.control import set_kill_switch
+
+    path = save_candles(MARKET, Path(str(tmp_path)) / "BTCUSDT_1m.parquet")
+    spec_path = Path(str(tmp_path)) / "spec.json"
+    spec_path.write_text(json.dumps(_spec().model_dump(mode="json")))
+    config = Path(str(tmp_path)) / "gridarena.toml"
+    config.write_text(WIDE_RISK)
+    db = Path(str(tmp_path)) / "killed.db"
+    upgrade(f"sqlite:///{db}")
+    with transaction(session_factory(make_engine(f"sqlite:///{db}"))) as s:
+        set_kill_switch(s, scope="global", active=True, reason="drill", by="ops")
+    args = ["paper", "--data", str(path), "--spec", str(spec_path), "--balance", "30000"]
+
+    result = CliRunner().invoke(
+        app, [*args, "--config", str(config), "--db", f"sqlite:///{db}", "--json"]
+    )
+
+    assert result.exit_code == 0, result.output
+    out = json.loads(result.stdout)
+    assert out["fills"] == 0
+    assert out["account_state"]["open_orders"] == 0
+    with sqlite3.connect(db) as conn:
+        codes = {row[0] for row in conn.execute("select reason_code from risk_events")}
+        switch = conn.execute("select active, changed_by from kill_switches").fetchall()
+    assert "KILL_SWITCH" in codes
+    assert switch == [(1, "ops")]

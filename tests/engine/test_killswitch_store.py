@@ -77,3 +77,25 @@ def test_release_when_switch_on_then_stored_inactive_and_restart_unblocks(
     board.set(scope, False)
 
     assert not stored_board(db_factory).get(scope).active
+
+
+def test_stored_check_when_switch_set_then_seen_after_the_ttl_not_before(
+    db_factory: sessionmaker[Session],
+) -> None:
+    from gridarena.engine.killswitch import StoredKillCheck
+
+    name = f"acct-{uuid.uuid4().hex[:8]}"
+    now = [0.0]
+    check = StoredKillCheck(db_factory, name, f"prov-{name}", ttl_s=2.0, clock=lambda: now[0])
+    assert check() is False
+    with transaction(db_factory) as s:
+        set_kill_switch(s, scope=f"provider:prov-{name}", active=True, by="ops")
+
+    now[0] = 1.999
+    cached = check()
+    now[0] = 2.0
+    fresh = check()
+
+    assert cached is False
+    assert fresh is True
+    assert check.reads == 2

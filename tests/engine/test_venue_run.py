@@ -122,3 +122,41 @@ async def test_venue_run_when_session_leased_by_another_engine_then_refuses_and_
     with pytest.raises(LeaseHeld, match="engine-A"):
         await _run(db_url, FaultConfig(), session_id=sid, engine_id="engine-B")
     assert first["fills"] > 0
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+async def test_venue_run_when_account_killed_in_store_then_no_order_reaches_the_venue(
+    db_url: str,
+) -> None:
+    from sqlalchemy import select
+
+    from gridarena.store import make_engine, session_factory, transaction
+    from gridarena.store.models import RiskEvent
+    from gridarena.store.repo.control import set_kill_switch
+
+    sid = f"kill-{uuid.uuid4().hex[:8]}"
+    factory = session_factory(make_engine(db_url))
+    with transaction(factory) as s:  # set through the API, before this engine starts
+        set_kill_switch(s, scope=f"account:acct-{sid}", active=True, by="ops")
+
+    out = await _run(db_url, FaultConfig(), session_id=sid)
+
+    assert out["fills"] == 0
+    assert out["venue_open"] == []
+    with factory() as s:
+        codes = set(
+            s.scalars(select(RiskEvent.reason_code).where(RiskEvent.kind == "order_refused"))
+        )
+    assert any("KILL_SWITCH" in code for code in codes)
+
+
+def test_stored_kill_check_when_store_unreadable_then_fails_closed_and_retries() -> None:
+    from gridarena.engine.killswitch import StoredKillCheck
+    from gridarena.store import make_engine, session_factory
+
+    broken = session_factory(make_engine("sqlite:////nonexistent/dir/x.db"))
+    check = StoredKillCheck(broken, "acct", ttl_s=60.0, clock=lambda: 0.0)
+
+    assert check() is True
+    assert check() is True
+    assert check.reads == 2  # a failed read is never cached

@@ -8,6 +8,7 @@ survives restarts. Turning a switch on does not cancel resting orders unless ask
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 __all__ = [
     "GLOBAL",
     "KillSwitchBoard",
+    "StoredKillCheck",
     "SwitchState",
     "account_scope",
     "provider_scope",
@@ -154,3 +156,48 @@ def stored_board(factory: sessionmaker[Session], *, actor: str = "engine") -> Ki
             )
 
     return KillSwitchBoard(load=load, persist=persist)
+
+
+class StoredKillCheck:
+    """Whether a stored kill switch covers an account, for an engine that has no board.
+
+    The live venue path asks before every order; the store is read at most every ``ttl_s``
+    seconds, so a switch set through the API stops new orders within that time. When the store
+    cannot be read the answer is "killed": no order goes out that a switch might forbid.
+    """
+
+    def __init__(
+        self,
+        factory: sessionmaker[Session],
+        account: str,
+        provider: str | None = None,
+        *,
+        ttl_s: float = 2.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.factory = factory
+        self.scopes = [account_scope(account)]
+        if provider is not None:
+            self.scopes.append(provider_scope(provider))
+        self.ttl_s = ttl_s
+        self.clock = clock
+        self._checked: float | None = None
+        self._killed = False
+        self.reads = 0
+
+    def __call__(self) -> bool:
+        """Return whether new orders are forbidden now."""
+        now = self.clock()
+        if self._checked is not None and now - self._checked < self.ttl_s:
+            return self._killed
+        from gridarena.store.repo.control import is_killed
+
+        self.reads += 1
+        try:
+            with self.factory() as session:
+                self._killed = is_killed(session, scopes=self.scopes) is not None
+        except Exception:  # unreadable store: fail closed, and ask again next time
+            self._checked = None
+            return True
+        self._checked = now
+        return self._killed

@@ -20,6 +20,7 @@ import httpx
 from gridarena.backtest.runner import BacktestConfig, PreparedGrid, prepare
 from gridarena.config.trading import RiskSettings
 from gridarena.domain.orders import OrderRequest
+from gridarena.engine.killswitch import StoredKillCheck
 from gridarena.engine.live import TrackedRun
 from gridarena.engine.session import GridSession
 from gridarena.execution.rate_limit import RateLimiter
@@ -31,6 +32,7 @@ from gridarena.marketdata.candles import Candles
 from gridarena.risk import Approve, Reject, RiskLimits
 from gridarena.store import enums as db
 from gridarena.store import make_engine, repo, session_factory, transaction, upgrade
+from gridarena.store.models import Provider
 from gridarena.venues.base import Venue
 
 
@@ -90,6 +92,7 @@ class VenueRun:
         self.http = httpx.AsyncClient(base_url=run_config.venue_url, timeout=30.0)
         self.ticks_since_renew = 0
         self.resumed = False
+        self.provider: str | None = None
 
     def _account_and_session(self) -> tuple[int, bool]:
         """Return the store account id and whether the session already existed."""
@@ -106,6 +109,8 @@ class VenueRun:
                     venue=self.venue.name,
                     starting_balance=Decimal(0),
                 )
+            owner = s.get(Provider, account.provider_id)
+            self.provider = owner.name if owner is not None else None
             existed = repo.get_grid_session(s, session_id=self.cfg.session_id) is not None
             if not existed:
                 config = repo.save_grid_config(
@@ -168,6 +173,8 @@ class VenueRun:
                 limits=self.cfg.limits or RiskLimits.from_settings(RiskSettings()),
                 leverage=Decimal(repr(float(self.spec.leverage))),
                 on_decision=self._risk_event(account_id),
+                # A kill switch set through the API (global, provider, account) stops new orders.
+                kill_switch=StoredKillCheck(self.factory, self.cfg.account, self.provider),
             ),
         )
         run = TrackedRun(session=session, tracker=tracker, advance=self._advance, check_every=240)
