@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import io
 import json
 import signal
 import socket
@@ -11,7 +12,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import IO, TYPE_CHECKING, Annotated, cast
 
 import typer
 from rich.console import Console
@@ -81,13 +82,42 @@ def load_arena_market(
     return out
 
 
-def _settings(config_file: Path | None) -> Settings:
+def _settings(config_file: Path | None, *, live_view: bool = False) -> Settings:
+    """Load the settings and route logs to stderr (or ``logging.file``), secrets masked.
+
+    Under the live leaderboard only warnings reach the terminal, so the view stays readable;
+    with ``logging.file`` every record at the configured level goes there.
+    """
     from gridarena.config import ConfigError, load_settings
+    from gridarena.obs.logging import configure_logging, register_secrets
 
     try:
-        return load_settings(config_file)
+        settings = load_settings(config_file)
     except ConfigError as exc:
         raise fail(str(exc)) from exc
+    register_secrets(settings.secret_values())
+    logs = settings.logging
+    level = logs.level
+    stream = cast(IO[str], _Stderr())
+    if logs.file is not None:
+        try:
+            stream = logs.file.open("a", encoding="utf-8")
+        except OSError as exc:
+            raise fail(f"logging.file: cannot open {logs.file}: {exc.strerror or exc}") from None
+    elif live_view and level in ("DEBUG", "INFO"):
+        level = "WARNING"
+    configure_logging(json=logs.json_output, level=level, stream=stream)
+    return settings
+
+
+class _Stderr(io.TextIOBase):
+    """Whatever ``sys.stderr`` is at the time of each write (test runners swap it)."""
+
+    def write(self, text: str) -> int:
+        return sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
 
 
 def build_arena(
@@ -197,7 +227,7 @@ def arena_command(
     """Run an arena season: every provider on its own account, one risk engine, a leaderboard."""
     if speed < 0:
         raise fail("--speed: must be >= 0")
-    settings = _settings(config_file)
+    settings = _settings(config_file, live_view=not as_json and not backtest)
     candles = load_arena_market(data, days, symbols)
     mode = "backtest" if backtest else "paper"
     arena = build_arena(
@@ -279,7 +309,7 @@ def up_command(
         raise fail("--speed: must be >= 0")
     if port is not None and not 0 <= port <= 65_535:
         raise fail("--port: must be 0..65535")
-    settings = _settings(config_file)
+    settings = _settings(config_file, live_view=not as_json)
     candles = load_arena_market(data, days, None)
     arena = build_arena(
         candles, settings, providers=None, seed=None, db=db, record=True, mode="paper"
