@@ -1,6 +1,7 @@
 """A paper run is recorded in the store (SQLite and Postgres): orders, transitions, fills, state."""
 
 import uuid
+from datetime import UTC, datetime
 from decimal import Decimal
 
 from sqlalchemy import Engine, func, select
@@ -67,3 +68,43 @@ async def test_paper_when_recorded_then_store_equals_venue(db_engine: Engine) ->
         assert position.qty == engine.exchange.positions(account)[0].qty
         balance = s.scalars(select(Balance).where(Balance.account_id == account_id)).one()
         assert balance.wallet == engine.exchange.balance(account).wallet
+
+
+def test_flush_when_risk_events_buffered_then_stored_as_repo_stores_each(db_engine: Engine) -> None:
+    from gridarena.engine.supervisor import RiskEventRecord
+    from gridarena.store import repo, transaction
+    from gridarena.store.models import RiskEvent
+
+    factory = session_factory(db_engine)
+    recorder = StoreRecorder(factory)
+    account = f"risk-{uuid.uuid4().hex[:8]}"
+    account_id = recorder.open_account(account, Decimal(1_000))
+    values = {"qty": "0.5", "price": "100", "notional": "50", "leverage": "2"}
+    records = [
+        RiskEventRecord(account, 60_000 * i, "order_refused", "MIN_NOTIONAL", "no-such-session",
+                        requested=values, approved=values | {"qty": "0"}, detail=f"BUY {i}")
+        for i in range(3)
+    ]  # fmt: skip
+    recorder.risk_event(records[0])
+    recorder.risk_event(records[1])
+    assert recorder.flush() == 1  # one write for both
+    recorder.risk_event(records[2])  # after a flush: the next batch
+    assert recorder.flush() == 1
+    with transaction(factory) as s:
+        for r in records:  # the same events, one by one through the repository
+            repo.add_risk_event(
+                s, account_id=account_id, kind=r.kind, reason_code=r.reason_code,
+                requested=r.requested, approved=r.approved, detail=r.detail,
+                ts=datetime.fromtimestamp(r.ts_ms / 1000, tz=UTC),
+            )  # fmt: skip
+
+    def row(e: RiskEvent) -> tuple[object, ...]:
+        return (e.account_id, e.session_id, e.ts, e.kind, e.reason_code, e.requested,
+                e.approved, e.detail)  # fmt: skip
+
+    with factory() as s:
+        stored = s.scalars(
+            select(RiskEvent).where(RiskEvent.account_id == account_id).order_by(RiskEvent.id)
+        ).all()
+    assert len(stored) == 6
+    assert [row(e) for e in stored[:3]] == [row(e) for e in stored[3:]]

@@ -18,6 +18,7 @@ from gridarena.venues.errors import (
     ReduceOnlyRejected,
 )
 from gridarena.venues.sim.exchange import SimConfig, SimExchange
+from gridarena.venues.sim.ledger import SimAccount, liquidation_price
 from gridarena.venues.sim.market import SimMarket
 
 D = Decimal
@@ -227,3 +228,146 @@ def test_set_leverage_when_above_instrument_max_then_rejects_4028() -> None:
     with pytest.raises(OrderRejected) as err:
         ex.set_leverage("a", "BTCUSDT", 500)
     assert err.value.code == -4028
+
+
+# --- account figures and cross-margin liquidation prices ------------------------------------
+
+ETH = INSTRUMENTS["ETHUSDT"]
+
+
+def _market(inst: object, rows: list[tuple[float, float, float, float]]) -> SimMarket:
+    candles = _candles(rows)
+    candles = Candles(
+        symbol=inst.symbol,  # type: ignore[attr-defined]
+        timeframe_ms=candles.timeframe_ms,
+        ts_ms=candles.ts_ms,
+        open=candles.open,
+        high=candles.high,
+        low=candles.low,
+        close=candles.close,
+        volume=candles.volume,
+    )
+    return SimMarket(inst, candles)  # type: ignore[arg-type]
+
+
+def _market_buy(ex: SimExchange, account: str, symbol: str, qty: str, cid: str) -> None:
+    ex.place(account, OrderRequest(symbol, Side.BUY, OrderType.MARKET, D(qty), cid))
+
+
+def test_figures_when_positions_in_two_symbols_then_match_balance_and_positions() -> None:
+    flat = [(60_000.0, 60_500.0, 59_500.0, 60_200.0)] * 2
+    ex = SimExchange([_market(BTC, flat), _market(ETH, [(3_000.0, 3_050.0, 2_950.0, 2_990.0)] * 2)])
+    ex.add_account("a", D(10_000))
+    ex.set_leverage("a", "ETHUSDT", 5)
+    _market_buy(ex, "a", "BTCUSDT", "0.05", "b1")
+    ex.place("a", OrderRequest("ETHUSDT", Side.SELL, OrderType.MARKET, D("1.5"), "e1"))
+    ex.place("a", _limit("r1", Side.BUY, "59000"))
+    ex.step()
+    ex.step()
+    balance, positions = ex.balance("a"), ex.positions("a")
+    figures = ex.figures("a")
+    assert figures.equity == balance.equity
+    assert figures.available == balance.available
+    assert figures.positions == {p.symbol: p.qty for p in positions}
+    gross = sum((abs(p.qty) * p.mark_price for p in positions), D(0))
+    assert figures.gross_notional == gross
+    assert figures.leverage == {p.symbol: p.leverage for p in positions}
+    assert ex.equity_and_gross("a") == (balance.equity, gross)
+
+
+def test_step_when_other_symbol_falls_then_cross_long_liquidates_at_the_moved_price() -> None:
+    # Long BTC and ETH at 20x on one cross wallet. ETH closes candle 1 down 4 %, which lifts
+    # BTC's liquidation price from ~53,608 to ~56,017; BTC then dips to 55,000.
+    btc = _market(BTC, [(60_000.0,) * 4, (60_000.0,) * 4, (60_000.0, 60_000.0, 55_000.0, 55_500.0)])
+    eth = _market(ETH, [(3_000.0,) * 4, (3_000.0, 3_000.0, 2_880.0, 2_880.0), (2_880.0,) * 4])
+    ex = SimExchange([btc, eth])
+    ex.add_account("a", D(1_000))
+    for symbol in ("BTCUSDT", "ETHUSDT"):
+        ex.set_leverage("a", symbol, 20)
+    _market_buy(ex, "a", "BTCUSDT", "0.15", "b1")
+    _market_buy(ex, "a", "ETHUSDT", "3", "e1")
+    acct = ex.accounts["a"]
+    eth_pnl = D(3) * (D("2880.0") - acct.positions["ETHUSDT"].entry)
+    expected = liquidation_price(
+        D("0.15"), acct.positions["BTCUSDT"].entry, acct.wallet + eth_pnl, D(1), D("0.004")
+    )
+    assert expected is not None
+    assert D(55_000) < expected < D(60_000)
+    _run(ex)
+    assert ex.positions("a") == []
+    liquidation = [f for f in ex.fills["a"] if f.client_id.startswith("liquidation")]
+    assert liquidation[0].symbol == "BTCUSDT"
+    assert liquidation[0].price == Decimal(repr(float(expected)))
+
+
+def test_step_when_cross_liquidation_price_went_stale_then_walk_liquidates_instead_of_hanging() -> (
+    None
+):
+    # ETH falls to 2,700 inside candle 1 (no close yet), so BTC's liquidation price, last worked
+    # out at ETH 3,000 (~53,608), is stale (~59,633 now) when BTC's walk reaches it.
+    btc = _market(BTC, [(60_000.0,) * 4, (60_000.0, 60_000.0, 53_000.0, 53_500.0)])
+    eth = _market(ETH, [(3_000.0,) * 4, (3_000.0, 3_400.0, 2_700.0, 2_750.0)])
+    ex = SimExchange([btc, eth])
+    ex.add_account("a", D(1_000))
+    for symbol in ("BTCUSDT", "ETHUSDT"):
+        ex.set_leverage("a", symbol, 20)
+    _market_buy(ex, "a", "BTCUSDT", "0.15", "b1")
+    _market_buy(ex, "a", "ETHUSDT", "3", "e1")
+    acct = ex.accounts["a"]
+    stale = liquidation_price(
+        D("0.15"), acct.positions["BTCUSDT"].entry, acct.wallet, D(1), D("0.004")
+    )
+    assert stale is not None
+    _run(ex)
+    assert ex.positions("a") == []
+    btc_fill, eth_fill = (f for f in ex.fills["a"] if f.client_id.startswith("liquidation"))
+    # Already through its current liquidation price: closed where the walk found out.
+    assert btc_fill.price == Decimal(repr(float(stale)))
+    assert eth_fill.price == D("2700.0")
+
+
+class _EagerLiquidation(SimExchange):
+    """Reference: every refresh works each liquidation price out at once."""
+
+    def _refresh_liq(self, acct: SimAccount) -> None:
+        super()._refresh_liq(acct)
+        for symbol in self.markets:
+            self._liq_bounds(symbol)
+
+
+def _walk_rows(seed: int, start: float, n: int) -> list[tuple[float, float, float, float]]:
+    rng = np.random.default_rng(seed)
+    rows, price = [], start
+    for _ in range(n):
+        o = price
+        c = round(o * (1 + rng.normal(0, 0.01)), 1)
+        h = round(max(o, c) * (1 + abs(rng.normal(0, 0.004))), 1)
+        lo = round(min(o, c) * (1 - abs(rng.normal(0, 0.004))), 1)
+        rows.append((o, h, lo, c))
+        price = c
+    return rows
+
+
+def _replay(cls: type[SimExchange]) -> SimExchange:
+    btc, eth = _walk_rows(1, 60_000.0, 300), _walk_rows(2, 3_000.0, 300)
+    ex = cls([_market(BTC, btc), _market(ETH, eth)])
+    books = [(20, "0.12", "-2.5"), (15, "-0.1", "2"), (25, "0.05", "1")]
+    for i, (lev, btc_qty, eth_qty) in enumerate(books):
+        name = f"a{i}"
+        ex.add_account(name, D(1_000))
+        for symbol, qty in (("BTCUSDT", btc_qty), ("ETHUSDT", eth_qty)):
+            ex.set_leverage(name, symbol, lev)
+            side = Side.BUY if D(qty) > 0 else Side.SELL
+            ex.place(name, OrderRequest(symbol, side, OrderType.MARKET, abs(D(qty)), f"{symbol}"))
+        ex.place(name, _limit("r", Side.BUY, "57000.0", "0.02"))
+    _run(ex)
+    return ex
+
+
+def test_step_when_liquidation_prices_worked_out_late_then_replay_equals_eager_one() -> None:
+    lazy, eager = _replay(SimExchange), _replay(_EagerLiquidation)
+    liquidated = [f for fills in lazy.fills.values() for f in fills if f.client_id[:3] == "liq"]
+    assert liquidated  # the paths do reach cross liquidation prices
+    for name in lazy.accounts:
+        assert lazy.fills[name] == eager.fills[name]
+        assert lazy.accounts[name].wallet == eager.accounts[name].wallet

@@ -34,12 +34,15 @@ _SHARED_KEYS: dict[type[Any], list[str]] = {
 
 
 def _insert(session: Session, model: type[Any]) -> Any:
+    # A Core insert on the model's table: the rows are plain column dicts, so the ORM's bulk
+    # path (per-row bookkeeping) buys nothing; column types still validate every value.
+    table = model.__table__
     keys = _SHARED_KEYS.get(model)
     if keys is None:
-        return insert(model)
+        return insert(table)
     dialect = session.get_bind().dialect.name
     make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    return make(model).on_conflict_do_nothing(index_elements=keys)
+    return make(table).on_conflict_do_nothing(index_elements=keys)
 
 
 class ArenaRecorder:

@@ -2,15 +2,18 @@
 
 The venue keeps money in Decimal; sampling a hundred accounts' equity that way at every candle
 would cost more than the replay itself. This book mirrors each account's wallet and positions
-as floats (re-read from the venue only when the account changed) and evaluates every account
-in one vector operation.
+as floats (re-read from the venue only when the account changed: it listens to the account's
+fills, funding and liquidations) and evaluates every account in one vector operation.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 from numpy.typing import NDArray
 
+from gridarena.venues.base import OrderUpdate, VenueEvent
 from gridarena.venues.sim.exchange import SimExchange
 
 
@@ -50,6 +53,18 @@ class EquityBook:
         if len(self.curves) < self.keep_curves:
             self.curves[account] = []
         self.touch(account)
+        # Every fill, funding payment or liquidation of the account, whoever placed the order
+        # (a grid session, a market order of the arena, a flatten), re-reads it.
+        self.exchange.subscribe(account, self._listener(account), order_updates=False)
+
+    def _listener(self, account: str) -> Callable[[VenueEvent], None]:
+        dirty = self._dirty
+
+        def listen(event: VenueEvent) -> None:
+            if not isinstance(event, OrderUpdate):
+                dirty.add(account)
+
+        return listen
 
     def touch(self, account: str) -> None:
         """Mark ``account`` as changed (a fill, funding or liquidation)."""
@@ -70,17 +85,26 @@ class EquityBook:
 
     def sample(self) -> NDArray[np.float64]:
         """Record every account's equity at the current marks; return it."""
-        self._sync()
-        marks = np.array([self.exchange.markets[s].price for s in self.symbols])
+        if self._dirty:
+            self._sync()
+        markets = self.exchange.markets
+        marks = np.array([markets[s].price for s in self.symbols])
         eq: NDArray[np.float64] = self.wallet + (self.qty * self.mult * (marks - self.entry)).sum(
             axis=1
         )
-        np.maximum(self.peak, eq, out=self.peak)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            dd = np.where(self.peak > 0, (self.peak - eq) / self.peak, 0.0)
+        peak = self.peak
+        np.maximum(peak, eq, out=peak)
+        if (peak > 0).all():
+            dd = (peak - eq) / peak
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                dd = np.where(peak > 0, (peak - eq) / peak, 0.0)
         np.maximum(self.max_dd, dd, out=self.max_dd)
-        for account, curve in self.curves.items():
-            curve.append(float(eq[self.index[account]]))
+        if self.curves:
+            values = eq.tolist()
+            index = self.index
+            for account, curve in self.curves.items():
+                curve.append(values[index[account]])
         return eq
 
     def max_drawdown(self, account: str) -> float:

@@ -38,7 +38,9 @@ class PaperEngine:
         self.sessions: dict[str, GridSession] = {}
         self._by_tag: dict[str, GridSession] = {}
         self._queues: dict[str, OrderedQueue[Event]] = {}
-        self._touched: set[str] = set()
+        # Sessions with queued events, in the order they got their first one (a dict, not a
+        # set: draining in hash order would make same-tick reactions vary between processes).
+        self._touched: dict[str, None] = {}
         self._subscribed: set[str] = set()
         self._tick_watchers: dict[str, list[GridSession]] = {}
         self.equity = EquityBook(exchange)
@@ -111,12 +113,11 @@ class PaperEngine:
         return [s for s in self.sessions.values() if s.account == account and s.symbol == symbol]
 
     def _push(self, session: GridSession, event: Event) -> None:
-        if not isinstance(event, MarketTick):
-            self.equity.touch(session.account)
+        # (The equity book hears the account's fills itself: see `EquityBook.add`.)
         if self.event_latencies is not None:
             self._received.setdefault(session.id, time.perf_counter())
         self._queues[session.id].put(event)
-        self._touched.add(session.id)
+        self._touched[session.id] = None
 
     def _on_tick(self, event: Event) -> None:
         # Only symbols some session watches get a tick listener (ticks cost Decimal prices).
@@ -214,7 +215,7 @@ class PaperEngine:
 
     async def _drain(self) -> None:
         while self._touched:
-            touched, self._touched = self._touched, set()
+            touched, self._touched = self._touched, {}
             for sid in touched:
                 await self._queues[sid].drain()
                 self._received.pop(sid, None)

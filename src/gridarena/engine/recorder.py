@@ -9,17 +9,21 @@ survive a crash — belongs to the order tracker of the execution layer.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
+from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session, sessionmaker
 
 from gridarena.domain.orders import Balance, OrderRequest, OrderStatus, Position
 from gridarena.store import enums as db
 from gridarena.store import repo
 from gridarena.store.engine import transaction
+from gridarena.store.models import RiskEvent
+from gridarena.store.repo._common import json_ready, now_or
+from gridarena.store.repo.audit import mask_secrets
 from gridarena.venues.base import FillEvent, OrderUpdate
 from gridarena.venues.base import VenueEvent as Event
 from gridarena.venues.sim.ledger import SimAccount
@@ -44,6 +48,11 @@ _STATUS = {
 def utc(ms: int) -> datetime:
     """Return an aware UTC datetime for epoch milliseconds."""
     return datetime.fromtimestamp(ms / 1000, tz=UTC)
+
+
+def _event_json(value: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    """Return a risk event's JSON payload as `repo.add_risk_event` stores it (masked)."""
+    return None if value is None else json_ready(mask_secrets(value))
 
 
 def write_holdings(
@@ -102,6 +111,8 @@ class StoreRecorder:
         self._order_ids: dict[tuple[str, str], int] = {}
         self._ops: list[Op] = []
         self._sessions: set[str] = set()
+        # Risk events waiting for the next flush (one insert for all of them), or None.
+        self._risk_batch: list[tuple[int, RiskEventRecord]] | None = None
         self.flushes = 0
 
     # --- setup (written at once) -------------------------------------------------------------
@@ -247,25 +258,37 @@ class StoreRecorder:
         supervisor.on_state = self.state_change
 
     def risk_event(self, record: RiskEventRecord) -> None:
-        """Buffer one risk event (written with the next flush)."""
+        """Buffer one risk event (written with the next flush, in one insert with the rest)."""
         account_id = self.account_ids.get(record.account)
         if account_id is None:
             return
+        batch = self._risk_batch
+        if batch is None:
+            batch = self._risk_batch = []
 
-        def op(s: Session) -> None:
-            repo.add_risk_event(
-                s,
-                account_id=account_id,
-                kind=record.kind,
-                reason_code=record.reason_code[:64],
-                requested=record.requested,
-                approved=record.approved,
-                detail=record.detail,
-                session_id=record.session_id if record.session_id in self._sessions else None,
-                ts=utc(record.ts_ms),
-            )
+            def op(s: Session, batch: list[tuple[int, RiskEventRecord]] = batch) -> None:
+                self._write_risk_events(s, batch)
 
-        self.add(op)
+            self.add(op)
+        batch.append((account_id, record))
+
+    def _write_risk_events(self, s: Session, pending: list[tuple[int, RiskEventRecord]]) -> None:
+        """Insert risk events as `repo.add_risk_event` would, in one statement."""
+        rows = [
+            {
+                "account_id": account_id,
+                "session_id": r.session_id if r.session_id in self._sessions else None,
+                "ts": now_or(utc(r.ts_ms)),
+                "kind": r.kind,
+                "reason_code": r.reason_code[:64],
+                "requested": _event_json(r.requested),
+                "approved": _event_json(r.approved),
+                "detail": r.detail,
+            }
+            for account_id, r in pending
+        ]
+        if rows:
+            s.execute(insert(cast(Table, RiskEvent.__table__)), rows)
 
     def state_change(self, transition: Transition) -> None:
         """Buffer an account state change with its reason and time."""
@@ -314,6 +337,7 @@ class StoreRecorder:
     def flush(self) -> int:
         """Write everything buffered in one transaction; return how many writes it held."""
         ops, self._ops = self._ops, []
+        self._risk_batch = None  # its op is in ``ops``; later events start a new batch
         if not ops:
             return 0
         with transaction(self.factory) as s:

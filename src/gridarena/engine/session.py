@@ -460,8 +460,9 @@ class GridSession:
         self.states[k] = after_fill(state, running)
         if running:
             await self._place_resting(k)
-            for slot in sorted(self.unplaced - {k}):
-                await self._place_resting(slot)
+            if self.unplaced:
+                for slot in sorted(self.unplaced - {k}):
+                    await self._place_resting(slot)
 
     async def on_tick(self, tick: MarketTick) -> None:
         """Check the session's stops on a price move (TP/SL, stop-top/bottom, range exit)."""

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 from gridarena.domain.orders import OrderRequest, OrderType
 from gridarena.domain.types import Side
 from gridarena.engine.killswitch import KillSwitchBoard
+from gridarena.engine.session import SessionStatus
 from gridarena.execution.gateway import DirectGateway
 from gridarena.execution.risk_gateway import Decision, RiskGateway, RiskRefused
 from gridarena.risk import AccountState, OrderSource, Reject, RiskLimits
@@ -107,6 +108,9 @@ class RiskSupervisor:
         self.transitions: list[Transition] = []
         self.counters = _Counters()
         self.paused_symbols: set[str] = set()
+        self._breaker_held: dict[str, set[str]] = {}  # symbol -> sessions the breaker paused
+        # Accounts held to a subset of the symbols (absent: every symbol), enforced by the gate.
+        self.allowed_symbols: dict[str, frozenset[str]] = {}
         # Cross-asset hedges, each run once per closed candle (after breakers and calendar).
         self.hedges: list[HedgeJob] = []
         self._engine: PaperEngine | None = None
@@ -152,6 +156,7 @@ class RiskSupervisor:
             source=source,
             state=lambda: self.state(account),
             kill_switch=lambda: self.killed(account),
+            allowed_symbols=lambda: self.allowed_symbols.get(account),
             on_decision=self._decision_hook(account, session_id),
         )
 
@@ -224,11 +229,9 @@ class RiskSupervisor:
         exchange = engine.exchange
         out = []
         for account in accounts:
-            balance = exchange.balance(account)
-            gross = sum(
-                (abs(p.qty) * p.mark_price for p in exchange.positions(account)), Decimal(0)
-            )
-            out.append(AccountSample(account=account, equity=balance.equity, gross_notional=gross))
+            # The venue's balance and positions, summed in one pass (no per-position objects).
+            equity, gross = exchange.equity_and_gross(account)
+            out.append(AccountSample(account=account, equity=equity, gross_notional=gross))
         return out
 
     async def after_tick(self, *, candle_closed: bool) -> None:
@@ -339,11 +342,19 @@ class RiskSupervisor:
             return
         tripped = event.kind == "PAUSE"
         sessions = [s for s in engine.sessions.values() if s.symbol == symbol]
-        for s in sessions:
-            if tripped:
-                await s.pause()
-            else:
-                await s.resume()
+        if tripped:
+            # Only the grids running now are the breaker's to resume: one an operator (or a
+            # kill switch) paused stays paused when the market calms down.
+            held = self._breaker_held.setdefault(symbol, set())
+            for s in sessions:
+                if s.status is SessionStatus.RUNNING:
+                    await s.pause()
+                    held.add(s.id)
+        else:
+            for sid in sorted(self._breaker_held.pop(symbol, set())):
+                s = engine.sessions[sid]
+                if s.status is SessionStatus.PAUSED and not self.killed(s.account):
+                    await s.resume()
         if tripped:
             self.paused_symbols.add(symbol)
         else:

@@ -9,11 +9,13 @@ Aster allow ``[.A-Z:/a-z0-9_-]{1,36}``, Orderly 36).
 from __future__ import annotations
 
 import hashlib
+from functools import lru_cache
 
 MAX_LEN = 36
 WHOLE_POSITION = -1  # orders that belong to no slot: flatten, TP/SL closes
 
 
+@lru_cache(maxsize=4096)  # every order of a session hashes the same pair
 def session_tag(account: str, session_id: str) -> str:
     """Return a short, stable tag for (account, session)."""
     return hashlib.blake2b(f"{account}\x00{session_id}".encode(), digest_size=6).hexdigest()

@@ -60,6 +60,17 @@ class SimConfig:
     check_margin: bool = True
 
 
+@dataclass(frozen=True, slots=True)
+class AccountFigures:
+    """One account's money and exposure at the current marks (see `SimExchange.figures`)."""
+
+    equity: Decimal
+    available: Decimal
+    positions: dict[str, Decimal]  # signed quantity of each held symbol
+    gross_notional: Decimal
+    leverage: dict[str, int]  # leverage of each held symbol
+
+
 class SimExchange:
     """Several sub-accounts trading a set of replayed markets."""
 
@@ -86,6 +97,9 @@ class SimExchange:
         # the highest long and lowest short of them: refreshed per account when it changes.
         self._acct_liq: dict[str, dict[str, tuple[float, int]]] = {s: {} for s in self.markets}
         self._bounds: dict[str, tuple[float, float]] = {}
+        # Liquidation prices due but not yet worked out: per symbol, the accounts and the marks
+        # of their last refresh (see `_refresh_liq`).
+        self._due_liq: dict[str, dict[str, dict[str, Decimal]]] = {s: {} for s in self.markets}
         self._marks: dict[str, Decimal] | None = None
 
     # --- accounts --------------------------------------------------------------------------
@@ -265,15 +279,27 @@ class SimExchange:
         """Return the margin the account's open orders hold (larger side per symbol)."""
         return sum((max(b, s) for b, s in self.reserved[account].values()), ZERO)
 
-    def available(self, acct: SimAccount) -> Decimal:
-        """Return what new orders may use: equity − position margin − reserved order margin."""
+    def available(self, acct: SimAccount, upnl: Decimal | None = None) -> Decimal:
+        """Return what new orders may use: equity − position margin − reserved order margin.
+
+        ``upnl`` is the account's unrealized PnL at the current marks when the caller has it.
+        """
         marks = self.marks()
-        free = (
-            acct.wallet
-            + acct.unrealized(marks, self.mults)
-            - acct.initial_margin(marks, self.mults)
-            - self.reserved_margin(acct.name)
-        )
+        mults = self.mults
+        # `SimAccount.unrealized` and `initial_margin` in one pass (same terms, same order).
+        pnl = ZERO
+        margin = ZERO
+        for symbol, pos in acct.positions.items():
+            if pos.qty:
+                mark, mult = marks[symbol], mults[symbol]
+                if upnl is None:
+                    pnl += pos.qty * mult * (mark - pos.entry)
+                lev = Decimal(acct.leverage.get(symbol, 1))
+                margin += abs(pos.qty) * mult * mark / lev
+        reserved = ZERO
+        for b, s in self.reserved[acct.name].values():
+            reserved += max(b, s)
+        free = acct.wallet + (pnl if upnl is None else upnl) - margin - reserved
         # Margin is notional / leverage: round down to the ledger's money step (never up).
         return free.quantize(MONEY_Q, rounding=ROUND_DOWN)
 
@@ -391,25 +417,31 @@ class SimExchange:
         self._order_update(order)
 
     # --- positions and balances -------------------------------------------------------------
+    def _pnl_terms(self, acct: SimAccount, marks: dict[str, Decimal]) -> dict[str, Decimal]:
+        """Return each held position's unrealized PnL at ``marks``, in position order."""
+        mults = self.mults
+        return {
+            s: p.qty * mults[s] * (marks[s] - p.entry) for s, p in acct.positions.items() if p.qty
+        }
+
     def positions(self, account: str) -> list[Position]:
         """Return the account's non-flat positions with mark, PnL and liquidation price."""
         acct = self._account(account)
         marks = self.marks()
+        terms = self._pnl_terms(acct, marks)
         out = []
-        for symbol, pos in acct.positions.items():
-            if pos.qty == 0:
-                continue
-            mult = self.mults[symbol]
+        for symbol, upnl in terms.items():
+            pos = acct.positions[symbol]
             out.append(
                 Position(
                     symbol=symbol,
                     qty=pos.qty,
                     entry_price=pos.entry,
                     mark_price=marks[symbol],
-                    unrealized_pnl=pos.qty * mult * (marks[symbol] - pos.entry),
+                    unrealized_pnl=upnl,
                     leverage=self.leverage(acct, symbol),
                     margin_mode=acct.margin_mode.get(symbol, MarginMode.CROSS),
-                    liquidation_price=self._liq_price(acct, symbol, marks),
+                    liquidation_price=self._liq_from_terms(acct, symbol, terms),
                     isolated_margin=pos.isolated_margin,
                 )
             )
@@ -419,50 +451,108 @@ class SimExchange:
         """Return the account's wallet, unrealized PnL and available margin."""
         acct = self._account(account)
         upnl = acct.unrealized(self.marks(), self.mults)
-        return Balance(self.config.asset, acct.wallet, upnl, self.available(acct))
+        return Balance(self.config.asset, acct.wallet, upnl, self.available(acct, upnl))
+
+    def figures(self, account: str) -> AccountFigures:
+        """Return the account's money and exposure in one pass (no per-position objects).
+
+        The same values `balance` and `positions` give: equity, available margin, signed
+        quantities, gross notional at the marks and leverage of each held symbol.
+        """
+        acct = self._account(account)
+        marks = self.marks()
+        upnl = ZERO
+        gross = ZERO
+        qty: dict[str, Decimal] = {}
+        leverage: dict[str, int] = {}
+        mults = self.mults
+        for symbol, pos in acct.positions.items():
+            if pos.qty:
+                mark = marks[symbol]
+                upnl += pos.qty * mults[symbol] * (mark - pos.entry)
+                gross += abs(pos.qty) * mark
+                qty[symbol] = pos.qty
+                leverage[symbol] = self.leverage(acct, symbol)
+        return AccountFigures(acct.wallet + upnl, self.available(acct, upnl), qty, gross, leverage)
+
+    def equity_and_gross(self, account: str) -> tuple[Decimal, Decimal]:
+        """Return the account's equity and gross notional at the marks (what monitors watch)."""
+        acct = self._account(account)
+        marks = self.marks()
+        mults = self.mults
+        upnl = ZERO
+        gross = ZERO
+        for symbol, pos in acct.positions.items():
+            if pos.qty:
+                mark = marks[symbol]
+                upnl += pos.qty * mults[symbol] * (mark - pos.entry)
+                gross += abs(pos.qty) * mark
+        return acct.wallet + upnl, gross
 
     def _liq_price(
         self, acct: SimAccount, symbol: str, marks: dict[str, Decimal]
     ) -> Decimal | None:
+        return self._liq_from_terms(acct, symbol, self._pnl_terms(acct, marks))
+
+    def _liq_from_terms(
+        self, acct: SimAccount, symbol: str, terms: dict[str, Decimal]
+    ) -> Decimal | None:
+        """Return ``symbol``'s liquidation price; ``terms`` are `_pnl_terms` at the marks."""
         pos = acct.positions[symbol]
         if acct.margin_mode.get(symbol, MarginMode.CROSS) is MarginMode.ISOLATED:
             margin = pos.isolated_margin
         else:
-            others = sum(
-                (
-                    p.qty * self.mults[s] * (marks[s] - p.entry)
-                    for s, p in acct.positions.items()
-                    if s != symbol and p.qty
-                ),
-                ZERO,
-            )
+            # Cross: the wallet plus the other positions' PnL carries this one.
+            others = ZERO
+            for s, term in terms.items():
+                if s != symbol:
+                    others += term
             margin = acct.wallet + others
         mult = self.mults[symbol]
         return liquidation_price(pos.qty, pos.entry, margin, mult, self.config.maintenance_margin)
 
     def _refresh_liq(self, acct: SimAccount) -> None:
-        """Recompute ``acct``'s liquidation prices after its wallet or positions changed."""
+        """Bring ``acct``'s liquidation prices up to date after its wallet, positions or a
+        mark changed: each becomes due at the current marks and is worked out when its
+        symbol's bounds are next needed (`_liq_bounds`), not now.
+
+        Exact: every change of the account's wallet, positions or margin mode refreshes it,
+        which replaces what is due, so a price worked out later from these marks and the
+        account as it then is equals the one an eager refresh computes now.
+        """
         marks = self.marks()
-        held = sum(1 for p in acct.positions.values() if p.qty)
-        if held > 1:
-            self._multi.add(acct.name)
-        else:
-            self._multi.discard(acct.name)
+        name = acct.name
+        held = 0
         for symbol, pos in acct.positions.items():
-            by_account = self._acct_liq[symbol]
-            px = self._liq_price(acct, symbol, marks) if pos.qty else None
-            if px is None:
-                if by_account.pop(acct.name, None) is not None:
-                    self._bounds.pop(symbol, None)
-            else:
-                by_account[acct.name] = (float(px), 1 if pos.qty > 0 else -1)
+            if pos.qty:
+                held += 1
+                self._due_liq[symbol][name] = marks
                 self._bounds.pop(symbol, None)
+            else:
+                self._due_liq[symbol].pop(name, None)
+                if self._acct_liq[symbol].pop(name, None) is not None:
+                    self._bounds.pop(symbol, None)
+        if held > 1:
+            self._multi.add(name)
+        else:
+            self._multi.discard(name)
 
     def _liq_bounds(self, symbol: str) -> tuple[float, float]:
         """Return the highest long and lowest short liquidation price on ``symbol`` (cached)."""
         cached = self._bounds.get(symbol)
         if cached is not None:
             return cached
+        due = self._due_liq[symbol]
+        if due:
+            by_account = self._acct_liq[symbol]
+            for name, marks in due.items():
+                acct = self.accounts[name]
+                price = self._liq_from_terms(acct, symbol, self._pnl_terms(acct, marks))
+                if price is None:
+                    by_account.pop(name, None)
+                else:
+                    by_account[name] = (float(price), 1 if acct.positions[symbol].qty > 0 else -1)
+            due.clear()
         down, up = -_INF, _INF
         for px, sign in self._acct_liq[symbol].values():
             if sign > 0:
@@ -487,7 +577,8 @@ class SimExchange:
         """Advance one market one tick (a no-op once its data has ended)."""
         if market.done:
             return
-        self._pay_funding(market)
+        if market.funding is not None:
+            self._pay_funding(market)
         a, b, gap = market.segment()
         self._walk(market, a, b, gap)
         market.finish_tick(b)
@@ -565,14 +656,29 @@ class SimExchange:
             cur = at
 
     def _liquidate(self, market: SimMarket, liq: float, price: Decimal) -> None:
-        """Close every position whose liquidation price is ``liq`` on this symbol."""
+        """Close every position whose liquidation price is ``liq`` on this symbol.
+
+        A cross position's price was worked out at the marks of its last refresh; if the other
+        symbols' marks have moved since, the price the walk reached (``liq``) is no longer its
+        liquidation price. It is then replaced by the current one, so the walk goes on: it
+        liquidates there if the path reaches it (at once if the price is already through it).
+        """
         marks = self.marks()
+        recorded = self._acct_liq[market.symbol]
         for acct in list(self.accounts.values()):
             pos = acct.positions.get(market.symbol)
             if pos is None or pos.qty == 0:
                 continue
             px = self._liq_price(acct, market.symbol, marks)
             if px is None or float(px) != liq:
+                mine = recorded.get(acct.name)
+                if mine is not None and mine[0] == liq:
+                    self._due_liq[market.symbol].pop(acct.name, None)
+                    if px is None:
+                        del recorded[acct.name]
+                    else:
+                        recorded[acct.name] = (float(px), mine[1])
+                    self._bounds.pop(market.symbol, None)
                 continue
             isolated = acct.margin_mode.get(market.symbol) is MarginMode.ISOLATED
             for order in list(self.orders[acct.name].values()):
