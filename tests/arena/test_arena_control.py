@@ -507,3 +507,20 @@ async def test_up_when_api_served_then_it_answers_beside_the_season(tmp_path: Pa
     assert len(rows) == 2
     with pytest.raises(ConnectionRefusedError):
         socket.create_connection(("127.0.0.1", port), timeout=1.0).close()
+
+
+async def test_regrid_when_the_new_grid_is_invalid_then_the_running_grid_stays(
+    live: Live,
+) -> None:
+    from gridarena.grid.spec import GridSpec
+    from gridarena.providers.types import GridDecision
+
+    info = (await live.http.post("/grid/apply", json=live.spec(), headers=live.headers)).json()
+    resting = len(live.arena.exchange.open_orders(live.grid))
+    tiny = GridSpec.model_validate(live.spec(direction="long", base_allocation=1))
+
+    done = await live.arena.executor.execute(live.grid, GridDecision(spec=tiny), live.arena.index)
+
+    assert done.status == "failed"
+    assert live.arena.engine.sessions[info["session_id"]].status is SessionStatus.RUNNING
+    assert len(live.arena.exchange.open_orders(live.grid)) == resting

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from decimal import Decimal
 from pathlib import Path
@@ -210,3 +211,51 @@ async def test_season_when_same_market_replayed_twice_on_one_store_then_both_rec
         prices = s.scalars(select(PricePoint)).all()
     assert set(seasons) <= stored
     assert len(prices) == 2 * 120  # each candle once, however often it was replayed
+
+
+async def test_season_when_provider_limited_to_a_symbol_and_interval_then_decides_only_then(
+    tmp_path: Path,
+) -> None:
+    from gridarena.providers.types import Action, ActionDecision
+
+    configs = [
+        ProviderConfig(name="every-cycle", kind="buy_and_hold"),
+        ProviderConfig(
+            name="eth-slow", kind="indicator_voter", symbols=("ETHUSDT",), interval_s=540
+        ),
+    ]
+    arena = Arena(
+        _markets(240),  # type: ignore[arg-type]
+        competitors_from(configs),
+        build_supervisor(),
+        config=ArenaConfig(seed=7),
+    )
+    arena.record = ArenaRecorder(_recorder(tmp_path), arena.season_id, orders=True)
+
+    await arena.run()
+
+    assert arena.cycles == 80
+    assert arena.tally["every-cycle"].decisions == 80
+    with arena.record.recorder.factory() as s:
+        slow = s.scalars(
+            select(LlmDecision).where(
+                LlmDecision.account_id == arena.record.recorder.account_ids["eth-slow"]
+            )
+        ).all()
+    assert {d.symbol for d in slow} == {"ETHUSDT"}
+    times = sorted(d.created_at for d in slow)
+    assert all((b - a).total_seconds() >= 540 for a, b in itertools.pairwise(times))
+    assert len(slow) == arena.tally["eth-slow"].decisions >= 10
+    assert arena.rules_for["eth-slow"].symbols == ("ETHUSDT",)
+    # The gate holds the account to its symbols whatever the provider asks for.
+    buy = Action(action="BUY", symbol="BTCUSDT", size_pct=Decimal("0.1"), leverage=Decimal(3),
+                 confidence=0.9, reasoning="off-list")  # fmt: skip
+    done = await arena.executor.execute("eth-slow", ActionDecision(action=buy), arena.index)
+    assert done.status == "refused"
+    assert "SYMBOL_NOT_ALLOWED" in done.reasons
+
+
+def test_arena_when_provider_symbols_outside_the_market_then_value_error_names_them() -> None:
+    configs = [ProviderConfig(name="dogs", kind="buy_and_hold", symbols=("DOGEUSDT",))]
+    with pytest.raises(ValueError, match="DOGEUSDT"):
+        Arena(_markets(10), competitors_from(configs), build_supervisor())  # type: ignore[arg-type]

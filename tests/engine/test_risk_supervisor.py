@@ -192,6 +192,38 @@ def test_kill_switch_when_scope_malformed_then_value_error_names_forms() -> None
     assert board.snapshot() == {}
 
 
+def _shocked(k: int = 200) -> Candles:
+    candles = generate_market(seed=5, n_candles=400)
+    high, low = candles.high.copy(), candles.low.copy()
+    high[k] = max(high[k], candles.close[k - 1] * 1.06)
+    low[k] = min(low[k], candles.close[k - 1] * 0.94)
+    return Candles(
+        symbol=candles.symbol, timeframe_ms=candles.timeframe_ms, ts_ms=candles.ts_ms,
+        open=candles.open, high=high, low=low, close=candles.close, volume=candles.volume,
+    )  # fmt: skip
+
+
+async def test_breaker_when_calm_returns_then_a_grid_an_operator_paused_stays_paused() -> None:
+    shocked = _shocked()
+    lo, hi = float(shocked.low.min()) * 0.99, float(shocked.high.max()) * 1.01
+    spec = GridSpec(symbol="BTCUSDT", lower=round(lo, 1), upper=round(hi, 1), grids=10,
+                    base_allocation=5_000)  # fmt: skip
+    supervisor = open_supervisor()
+    engine, session, _ = paper_run(spec, shocked, balance=50_000, supervisor=supervisor)
+    add_breakers(supervisor, engine, RiskSettings())
+    await engine.start_all()
+    await session.pause()  # the operator's pause, before the shock
+
+    while not engine.exchange.done:
+        await engine.step()
+    await engine.close()
+
+    kinds = [e.detail.split()[1] for e in supervisor.events if e.kind == "circuit_breaker"]
+    assert kinds[:2] == ["PAUSE", "RESUME"]
+    assert session.status.value == "PAUSED"
+    assert engine.exchange.open_orders("paper") == []
+
+
 async def test_breaker_when_price_shock_then_grids_pause_and_resume_after_calm() -> None:
     candles = generate_market(seed=5, n_candles=400)
     close = candles.close.copy()

@@ -126,19 +126,22 @@ class Executor:
         market = self.engine.exchange.markets[symbol]
         price = float(market.price)
         running = self.grids.get((account, symbol))
-        if running is not None and running.status is not SessionStatus.STOPPED:
+        live = running is not None and running.status is not SessionStatus.STOPPED
+        if running is not None and live:
             lo, hi = float(running.levels.min()), float(running.levels.max())
             if lo <= price <= hi and running.spec.direction == spec.direction:
                 return Executed("grid_kept")
-            await running.stop(flatten=True, reason="regrid")
-            await self.engine.drain()
         if self.supervisor.killed(account) or self.supervisor.state(account).value != "ACTIVE":
             code = "KILL_SWITCH" if self.supervisor.killed(account) else "ACCOUNT_NOT_ACTIVE"
             return Executed("refused", (code,))
+        # Prepared before the old grid goes: an invalid new grid leaves the old one running.
         prepared = prepare(
             spec, grid_candles(self.candles[symbol], index, price, spec), config=self.config,
             instrument=market.instrument,
         )  # fmt: skip
+        if running is not None and live:
+            await running.stop(flatten=True, reason="regrid")
+            await self.engine.drain()
         session = GridSession(
             session_id=self._next("g", account),
             account=account,

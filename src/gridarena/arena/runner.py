@@ -71,6 +71,10 @@ class Competitor:
     base_url: str | None = None
     api_key_env: str | None = None
     timeout_s: float = 60.0
+    # What it trades (empty: every symbol of the arena) and how often it decides (None: every
+    # decision cycle; otherwise at the first cycle at least this many seconds after the last).
+    symbols: tuple[str, ...] = ()
+    interval_s: float | None = None
 
     @property
     def name(self) -> str:
@@ -145,6 +149,20 @@ class Arena:
         self.symbols = sorted(candles)
         self.competitors = list(competitors)
         self.rules = self.config.rules or Rules(symbols=tuple(self.symbols))
+        # Each provider's own rules: the symbols it may trade (told in the prompt, enforced by
+        # the risk gate as the account's allowed symbols).
+        self.rules_for: dict[str, Rules] = {}
+        for c in self.competitors:
+            mine = tuple(s for s in self.symbols if not c.symbols or s in c.symbols)
+            if not mine:
+                raise ValueError(
+                    f"arena: provider {c.name!r} trades {', '.join(c.symbols)}, none of which "
+                    f"is in this arena ({', '.join(self.symbols)})"
+                )
+            self.rules_for[c.name] = (
+                self.rules if len(mine) == len(self.symbols) else
+                self.rules.model_copy(update={"symbols": mine})
+            )  # fmt: skip
         markets = [
             SimMarket(instrument_for_candles(s, candles[s]), candles[s]) for s in self.symbols
         ]
@@ -156,6 +174,9 @@ class Arena:
             self.engine.equity.add(c.name)
         self.supervisor = supervisor
         supervisor.providers.update({c.name: c.name for c in self.competitors})
+        for c in self.competitors:
+            if len(self.rules_for[c.name].symbols) < len(self.symbols):
+                supervisor.allowed_symbols[c.name] = frozenset(self.rules_for[c.name].symbols)
         self.engine.attach_supervisor(supervisor)
         self.executor = Executor(
             self.engine, supervisor, candles, config=self.config.backtest, season=self.season_id
@@ -199,6 +220,7 @@ class Arena:
             "balance": _Job(max(tf, int(self.config.balance_sync_interval_s * 1000)), start),
         }
         self._periods_per_year = MINUTES_PER_YEAR * 60_000 / tf
+        self._next_decision = {c.name: 0 for c in self.competitors}
 
     # --- main loop ---------------------------------------------------------------------------
     async def run(
@@ -336,23 +358,39 @@ class Arena:
         return self.symbols[self.cycles % len(self.symbols)]
 
     async def decision_cycle(self, index: int, now_ms: int) -> None:
-        """Give every provider the same snapshot; execute and record each decision."""
+        """Give every provider due this cycle the same snapshot; execute and record each decision.
+
+        A provider sits a cycle out when the cycle's symbol is not one it trades, or when its
+        own interval has not passed since its last decision.
+        """
         symbol = self.pick_symbol()
         self.cycles += 1
+        due = [
+            c for c in self.competitors
+            if symbol in self.rules_for[c.name].symbols and now_ms >= self._next_decision[c.name]
+        ]  # fmt: skip
+        if not due:
+            return
         snap = self.builders[symbol].at(index)
         digest = snap.digest()
         if self.record is not None:
             self.record.snapshot(snap, digest)
-        contexts = [
-            DecisionContext(
-                snapshot=snap, account=self.account_summary(c.name), rules=self.rules, now_ms=now_ms
+        contexts = []
+        for c in due:
+            if c.interval_s is not None:
+                self._next_decision[c.name] = now_ms + int(c.interval_s * 1000)
+            contexts.append(
+                DecisionContext(
+                    snapshot=snap,
+                    account=self.account_summary(c.name),
+                    rules=self.rules_for[c.name],
+                    now_ms=now_ms,
+                )
             )
-            for c in self.competitors
-        ]
         results = await asyncio.gather(
-            *(self.decide(c, ctx) for c, ctx in zip(self.competitors, contexts, strict=True))
+            *(self.decide(c, ctx) for c, ctx in zip(due, contexts, strict=True))
         )
-        for c, result in zip(self.competitors, results, strict=True):
+        for c, result in zip(due, results, strict=True):
             tally = self.count_decision(c.name, result)
             done = await self.executor.execute(c.name, result.decision, index)
             if done.status in ("placed", "grid_started"):

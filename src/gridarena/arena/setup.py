@@ -54,6 +54,8 @@ def competitors_from(
                 base_url=str(cfg.base_url) if cfg.base_url else None,
                 api_key_env=cfg.api_key_env,
                 timeout_s=timeout if cfg.is_llm else 30.0,
+                symbols=tuple(cfg.symbols),
+                interval_s=float(cfg.interval_s),
             )
         )
     return out
