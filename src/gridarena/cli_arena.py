@@ -11,6 +11,7 @@ import socket
 import sys
 import time
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Annotated, cast
 
@@ -23,6 +24,7 @@ from gridarena.cli_common import ConfigOpt, JsonOpt, fail
 
 if TYPE_CHECKING:
     from gridarena.arena.leaderboard import LeaderRow
+    from gridarena.arena.replay import StoredSeason
     from gridarena.arena.runner import Arena
     from gridarena.config import Settings
     from gridarena.marketdata.candles import Candles
@@ -129,8 +131,9 @@ def build_arena(
     db: str | None,
     record: bool,
     mode: str,
+    replay: str | None = None,
 ) -> Arena:
-    """Compose the arena the settings and options describe."""
+    """Compose the arena the settings and options describe (or re-run stored season ``replay``)."""
     from gridarena.arena.record import ArenaRecorder
     from gridarena.arena.runner import Arena, ArenaConfig
     from gridarena.arena.setup import builtin_configs, competitors_from
@@ -143,7 +146,11 @@ def build_arena(
     from gridarena.store.migrate import upgrade
 
     arena_settings = settings.arena
+    stored = _stored_season(settings, db, replay, sorted(candles)) if replay else None
     season_seed = seed if seed is not None else (arena_settings.seed or 42)
+    if stored is not None:
+        season_seed = stored.seed
+        providers = ",".join(p for p in stored.providers if p not in stored.replay_competitors())
     configs = builtin_configs(season_seed) + list(arena_settings.providers)
     if providers:
         names = [p.strip() for p in providers.split(",") if p.strip()]
@@ -152,16 +159,27 @@ def build_arena(
         if unknown:
             raise fail(f"--providers: unknown {', '.join(unknown)}; known: {', '.join(known)}")
         configs = [known[n] for n in names]
+    elif stored is not None:
+        configs = []
     try:
         competitors = competitors_from(configs, settings=settings.providers)
     except ProviderBuildError as exc:
         raise fail(str(exc)) from exc
+    initial = arena_settings.initial_balance
+    interval = settings.jobs.decision_interval_s
+    selection: str = arena_settings.symbol_selection
+    if stored is not None:  # the season's own settings, its providers in their order
+        by_name = {c.name: c for c in competitors} | stored.replay_competitors()
+        competitors = [by_name[name] for name in stored.providers]
+        initial = Decimal(str(stored.config.get("initial_balance", initial)))
+        interval = float(stored.config.get("decision_interval_s", interval))
+        selection = str(stored.config.get("symbol_selection", selection))
     config = ArenaConfig(
-        initial_balance=arena_settings.initial_balance,
-        decision_interval_s=settings.jobs.decision_interval_s,
+        initial_balance=initial,
+        decision_interval_s=interval,
         price_sync_interval_s=settings.jobs.price_sync_interval_s,
         balance_sync_interval_s=settings.jobs.balance_sync_interval_s,
-        symbol_selection=arena_settings.symbol_selection,
+        symbol_selection=selection,
         seed=season_seed,
         mode=mode,
         rules=Rules.from_settings(
@@ -185,6 +203,30 @@ def build_arena(
         recorder = StoreRecorder(factory)
         arena.record = ArenaRecorder(recorder, arena.season_id, orders=mode != "backtest")
     return arena
+
+
+def _stored_season(
+    settings: Settings, db: str | None, season_id: str, symbols: list[str]
+) -> StoredSeason:
+    from gridarena.arena.replay import load_season
+    from gridarena.store import make_engine, session_factory
+
+    url = db or settings.database_url.get_secret_value()
+    engine = make_engine(url)
+    try:
+        stored = load_season(session_factory(engine), season_id)
+    except LookupError as exc:
+        raise fail(f"--replay: {exc}") from None
+    except Exception as exc:
+        raise fail(f"--replay: cannot read the store: {type(exc).__name__}") from None
+    finally:
+        engine.dispose()
+    if sorted(stored.symbols) != symbols:
+        raise fail(
+            f"--replay: season {season_id} traded {', '.join(stored.symbols)}; the market given "
+            f"has {', '.join(symbols)} (pass the same --data, --days and --symbols)"
+        )
+    return stored
 
 
 def leaderboard_table(rows: list[LeaderRow], title: str) -> Table:
@@ -221,18 +263,31 @@ def arena_command(
     record: Annotated[
         bool, typer.Option("--record/--no-record", help="Keep the season in the store.")
     ] = True,
+    replay: Annotated[
+        str | None,
+        typer.Option(
+            "--replay",
+            help="Re-run a stored season: models answer with their stored responses "
+            "(give the same --data/--days/--symbols).",
+        ),
+    ] = None,
     config_file: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Run an arena season: every provider on its own account, one risk engine, a leaderboard."""
     if speed < 0:
         raise fail("--speed: must be >= 0")
+    if replay is not None and (providers is not None or seed is not None):
+        raise fail(
+            "--replay: the season's own providers and seed are used; drop --providers/--seed"
+        )
     settings = _settings(config_file, live_view=not as_json and not backtest)
     candles = load_arena_market(data, days, symbols)
     mode = "backtest" if backtest else "paper"
     arena = build_arena(
-        candles, settings, providers=providers, seed=seed, db=db, record=record, mode=mode
-    )
+        candles, settings, providers=providers, seed=seed, db=db, record=record, mode=mode,
+        replay=replay,
+    )  # fmt: skip
     if mode != "backtest":
         _warn_kill_switches(arena, as_json)
     rows = _run(arena, speed=0.0 if backtest else speed, live=not as_json and not backtest)
@@ -268,6 +323,17 @@ async def _season(arena: Arena, *, speed: float, live: bool) -> list[LeaderRow]:
 
 
 async def _season_view(arena: Arena, *, speed: float, live: bool) -> list[LeaderRow]:
+    """Run the season (with the live leaderboard when ``live``); close the model clients."""
+    from gridarena.providers.factory import close_provider
+
+    try:
+        return await _season_run(arena, speed=speed, live=live)
+    finally:
+        for c in arena.competitors:
+            await close_provider(c.provider)
+
+
+async def _season_run(arena: Arena, *, speed: float, live: bool) -> list[LeaderRow]:
     if not live:
         return await arena.run(speed=speed)
     with Live(console=console, refresh_per_second=2) as view:

@@ -259,3 +259,48 @@ def test_arena_when_provider_symbols_outside_the_market_then_value_error_names_t
     configs = [ProviderConfig(name="dogs", kind="buy_and_hold", symbols=("DOGEUSDT",))]
     with pytest.raises(ValueError, match="DOGEUSDT"):
         Arena(_markets(10), competitors_from(configs), build_supervisor())  # type: ignore[arg-type]
+
+
+def test_arena_cli_when_replaying_a_stored_season_then_same_decisions_without_the_model(
+    tmp_path: Path,
+) -> None:
+    from gridarena.marketdata.writer import save_candles
+
+    data = tmp_path / "market"
+    data.mkdir()
+    for symbol, c in _markets(120).items():
+        save_candles(c, data / f"{symbol}_1m.parquet")  # type: ignore[arg-type]
+    db = f"sqlite:///{tmp_path / 'replay.db'}"
+    env = {"ARENA_TEST_KEY": "sk-test-not-a-real-key-123456"}
+    with ModelServer() as server:
+        config = tmp_path / "gridarena.toml"
+        config.write_text(
+            "[[arena.providers]]\n"
+            'name = "good"\nkind = "openai"\nmodel = "good"\n'
+            f'base_url = "{server.base_url}"\napi_key_env = "ARENA_TEST_KEY"\n'
+            'output_mode = "text"\nmax_retries = 0\n'
+        )
+        base = ["arena", "--backtest", "--data", str(data), "--db", db, "--json"]
+        base += ["--config", str(config)]
+        live = runner.invoke(app, [*base, "--providers", "static-grid,good"], env=env)
+        assert live.exit_code == 0, live.output
+        calls = dict(server.calls)
+    first = json.loads(live.stdout)
+
+    # The model server is gone: every answer must come from the store.
+    again = runner.invoke(app, [*base, "--replay", first["season_id"]], env=env)
+
+    assert again.exit_code == 0, again.output
+    second = json.loads(again.stdout)
+    assert second["season_id"] != first["season_id"]
+    assert calls["good"] >= first["cycles"] > 0  # the model answered the first season
+    rows = {r["provider"]: r for r in first["providers"]}
+    replayed = {r["provider"]: r for r in second["providers"]}
+    assert replayed.keys() == rows.keys() == {"static-grid", "good"}
+    for name in rows:
+        assert replayed[name]["outcomes"] == rows[name]["outcomes"]
+        assert replayed[name]["trades"] == rows[name]["trades"]
+        assert replayed[name]["equity"] == pytest.approx(rows[name]["equity"], abs=1e-9)
+    missing = runner.invoke(app, [*base, "--replay", "season-nope"], env=env)
+    assert missing.exit_code != 0
+    assert "no season" in missing.output
