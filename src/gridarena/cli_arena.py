@@ -366,6 +366,13 @@ def up_command(
     port: Annotated[
         int | None, typer.Option(help="API port (default: api.port, 8000; 0 = any free port).")
     ] = None,
+    serve_after: Annotated[
+        bool,
+        typer.Option(
+            "--serve-after/--exit-after",
+            help="Keep serving the API once the season ends, until Ctrl-C.",
+        ),
+    ] = False,
     config_file: ConfigOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
@@ -375,6 +382,8 @@ def up_command(
         raise fail("--speed: must be >= 0")
     if port is not None and not 0 <= port <= 65_535:
         raise fail("--port: must be 0..65535")
+    if serve_after and not api:
+        raise fail("--serve-after: there is no API to keep serving with --no-api")
     settings = _settings(config_file, live_view=not as_json)
     candles = load_arena_market(data, days, None)
     arena = build_arena(
@@ -391,7 +400,11 @@ def up_command(
                 f"gridarena API on http://{bound_host}:{bound_port} (OpenAPI at /docs, "
                 f"live stream at /stream); keys: `gridarena keys create --scope trade`"
             )
-        rows = asyncio.run(_serve_arena(arena, settings, sock, speed=speed, live=not as_json))
+        rows = asyncio.run(
+            _serve_arena(
+                arena, settings, sock, speed=speed, live=not as_json, serve_after=serve_after
+            )
+        )
     _report(arena, rows, "paper", as_json=as_json)
 
 
@@ -434,9 +447,21 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 async def _serve_arena(
-    arena: Arena, settings: Settings, sock: socket.socket, *, speed: float, live: bool
+    arena: Arena,
+    settings: Settings,
+    sock: socket.socket,
+    *,
+    speed: float,
+    live: bool,
+    serve_after: bool = False,
+    stop: asyncio.Event | None = None,
 ) -> list[LeaderRow]:
-    """Run the season with the API served on ``sock`` in the same event loop; stop together."""
+    """Run the season with the API served on ``sock`` in the same event loop; stop together.
+
+    With ``serve_after`` the API keeps serving the finished season (reads, status) until
+    Ctrl-C, SIGTERM or ``stop`` is set.
+    """
+    stop = stop or asyncio.Event()
     import uvicorn
 
     from gridarena.api.app import create_app
@@ -472,10 +497,23 @@ async def _serve_arena(
     )
     serving = asyncio.create_task(server.serve(sockets=[sock]))
     serving.add_done_callback(lambda _: arena.request_stop())  # a dead server ends the season
+
+    def on_signal() -> None:
+        arena.request_stop()
+        stop.set()
+
     # Ctrl-C ends the season, then the server; a second one during the shutdown changes nothing.
-    with _stop_on_signals(arena.request_stop):
+    with _stop_on_signals(on_signal):
         try:
-            return await _season_view(arena, speed=speed, live=live)
+            rows = await _season_view(arena, speed=speed, live=live)
+            if serve_after and not arena.stop_requested:
+                if live:
+                    console.print(leaderboard_table(rows, f"gridarena season {arena.season_id}"))
+                    console.print("season over; the API keeps serving it (Ctrl-C to stop)")
+                waiting = asyncio.create_task(stop.wait())
+                await asyncio.wait({waiting, serving}, return_when=asyncio.FIRST_COMPLETED)
+                waiting.cancel()
+            return rows
         finally:
             server.should_exit = True
             await serving

@@ -524,3 +524,34 @@ async def test_regrid_when_the_new_grid_is_invalid_then_the_running_grid_stays(
     assert done.status == "failed"
     assert live.arena.engine.sessions[info["session_id"]].status is SessionStatus.RUNNING
     assert len(live.arena.exchange.open_orders(live.grid)) == resting
+
+
+async def test_up_when_serve_after_then_the_finished_season_stays_served_until_stopped(
+    tmp_path: Path,
+) -> None:
+    from gridarena.cli_arena import _bind, _serve_arena
+
+    factory = _store(tmp_path)
+    arena = _arena(factory, f"sg-{uuid.uuid4().hex[:6]}", f"bh-{uuid.uuid4().hex[:6]}", n=120)
+    sock = _bind("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    stop = asyncio.Event()
+    season = asyncio.create_task(
+        _serve_arena(arena, _settings(), sock, speed=0.0, live=False, serve_after=True, stop=stop)
+    )
+    with transaction(factory) as s:
+        headers = {"Authorization": f"Bearer {create_key(s, name='ops', scope='admin').key}"}
+    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", timeout=60.0) as http:
+        while not (arena.exchange.done and not arena.running):  # the season runs to its end
+            await asyncio.sleep(0.01)
+        status = await http.get("/ops/status", headers=headers)
+        command = await http.post("/ops/pause", json={"paused": True}, headers=headers)
+        served = not season.done()
+    stop.set()
+    rows = await season
+
+    assert served
+    assert status.json()["engine"]["detail"]["finished"] is True
+    assert command.status_code == 503
+    assert command.json()["error"]["code"] == "SERVICE_UNAVAILABLE"
+    assert len(rows) == 2

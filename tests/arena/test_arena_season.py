@@ -304,3 +304,10 @@ def test_arena_cli_when_replaying_a_stored_season_then_same_decisions_without_th
     missing = runner.invoke(app, [*base, "--replay", "season-nope"], env=env)
     assert missing.exit_code != 0
     assert "no season" in missing.output
+
+
+def test_up_cli_when_serve_after_without_api_then_clear_error() -> None:
+    result = runner.invoke(app, ["up", "--no-api", "--serve-after", "--days", "1"])
+
+    assert result.exit_code == 2
+    assert "--serve-after" in result.output
