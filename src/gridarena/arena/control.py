@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Awaitable, Callable
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -30,20 +30,19 @@ from gridarena.api.control import (
 )
 from gridarena.api.errors import ErrorCode
 from gridarena.api.views import decision_out
-from gridarena.arena.executor import Executed, grid_candles
-from gridarena.backtest.runner import prepare
+from gridarena.arena.executor import Executed
+from gridarena.backtest.runner import PreparedGrid
 from gridarena.engine.killswitch import GLOBAL
 from gridarena.engine.recorder import utc
 from gridarena.engine.session import GridSession, SessionStatus
 from gridarena.grid.spec import GridSpec
-from gridarena.obs.logging import get_logger, scrub_text
+from gridarena.obs.logging import get_logger
 from gridarena.providers.types import ActionDecision, Decision, DecisionContext, GridDecision
 from gridarena.store.engine import transaction
 from gridarena.store.models import Account, GridConfig, LlmDecision
 from gridarena.store.models import GridSession as GridSessionRow
 from gridarena.store.repo import get_account_by_name, save_grid_config
 from gridarena.store.repo.control import check_kill_scope
-from gridarena.venues.sim.venue import SimVenue
 
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session, sessionmaker
@@ -146,19 +145,12 @@ class ArenaControl:
             detail=detail,
         )
 
-    def _prepare(self, spec: GridSpec, price: Decimal) -> Any:
-        arena = self.arena
-        market = arena.exchange.markets[spec.symbol]
-        index = market.i - 1
+    def _prepare(self, spec: GridSpec, price: Decimal) -> PreparedGrid:
+        index = self.arena.exchange.markets[spec.symbol].i - 1
         if index < 0:
             raise ControlError(ErrorCode.SERVICE_UNAVAILABLE, "no candle has closed yet")
         try:
-            return prepare(
-                spec,
-                grid_candles(arena.candles[spec.symbol], index, float(price), spec),
-                config=arena.config.backtest,
-                instrument=market.instrument,
-            )
+            return self.arena.executor.prepare_grid(spec, index, float(price))
         except ValueError as exc:
             raise ControlError(ErrorCode.INVALID_GRID_SPEC, str(exc)[:300], field="spec") from None
 
@@ -167,27 +159,15 @@ class ArenaControl:
         return f"ga-api-{model[:10]}-{uuid.uuid4().hex[:8]}-{self._seq}"
 
     async def _start(self, model: str, spec: GridSpec, *, detail: str | None) -> GridSessionInfo:
-        arena = self.arena
-        market = arena.exchange.markets[spec.symbol]
-        price = market.price_decimal
+        price = self.arena.exchange.markets[spec.symbol].price_decimal
         prepared = self._prepare(spec, price)
-        session = GridSession(
-            session_id=self._next_id(model),
-            account=model,
-            venue=SimVenue(arena.exchange, model),
-            spec=spec,
-            prepared=prepared,
+        session, placed, refused = await self.arena.executor.launch(
+            model, spec, prepared, self._next_id(model)
         )
-        arena.engine.add_session(session)  # gated by the supervisor; recorded in the store
-        await session.start(price)
-        await arena.engine.drain()
-        arena.executor.grids[(model, spec.symbol)] = session
-        placed = sum(1 for cid in session.slot_orders if cid is not None)
-        refused = sorted({str(r.get("reason", r.get("code"))) for r in session.stats.rejections})
         if placed == 0 and refused:
             await session.stop(flatten=False, reason="risk_rejected")
             raise ControlError(
-                ErrorCode.RISK_REJECTED, f"every order of the grid was refused: {refused[:5]}"
+                ErrorCode.RISK_REJECTED, f"every order of the grid was refused: {list(refused[:5])}"
             )
         note = f"{placed} orders placed at {price}"
         if refused:
@@ -371,34 +351,15 @@ class ArenaControl:
         arena.count_decision(model, result)
         self.record.snapshot(snap, digest)
         self.record.flush()
-        parsed = result.decision.model_dump(mode="json")
+        row = self.record.decision_row(
+            provider=model, model=competitor.model, symbol=symbol, digest=digest,
+            result=result, executed=None, at_ms=now_ms,
+        )  # fmt: skip
         with transaction(self.factory) as s:
-            account = get_account_by_name(s, name=model)
-            if account is None:
-                raise ControlError(
-                    ErrorCode.MODEL_NOT_FOUND, f"no account {model!r}", field="model"
-                )
-            row = LlmDecision(
-                account_id=account.id,
-                provider_id=account.provider_id,
-                model=competitor.model,
-                symbol=symbol,
-                snapshot_hash=digest,
-                season_id=arena.season_id,
-                prompt=result.prompt,
-                raw_response=result.raw_response,
-                parsed=parsed,
-                kind=result.outcome,
-                latency_ms=result.latency_ms,
-                tokens_in=result.tokens_in,
-                tokens_out=result.tokens_out,
-                cost=result.cost,
-                error=scrub_text(result.error) if result.error is not None else None,
-                created_at=utc(now_ms),
-            )
-            s.add(row)
+            stored = LlmDecision(**row)
+            s.add(stored)
             s.flush()
-            record = decision_out(row, model)
+            record = decision_out(stored, model)
         self._decisions[record.id] = (model, result.decision)
         return record
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from numpy.typing import NDArray
 
-from gridarena.backtest.runner import BacktestConfig, prepare
+from gridarena.backtest.runner import BacktestConfig, PreparedGrid, prepare
 from gridarena.domain.orders import OrderRequest, OrderType
 from gridarena.domain.types import Side, Spacing
 from gridarena.engine.session import GridSession, SessionStatus
@@ -135,15 +135,37 @@ class Executor:
             code = "KILL_SWITCH" if self.supervisor.killed(account) else "ACCOUNT_NOT_ACTIVE"
             return Executed("refused", (code,))
         # Prepared before the old grid goes: an invalid new grid leaves the old one running.
-        prepared = prepare(
-            spec, grid_candles(self.candles[symbol], index, price, spec), config=self.config,
-            instrument=market.instrument,
-        )  # fmt: skip
+        prepared = self.prepare_grid(spec, index, price)
         if running is not None and live:
             await running.stop(flatten=True, reason="regrid")
             await self.engine.drain()
+        session, placed, refused = await self.launch(
+            account, spec, prepared, self._next("g", account)
+        )
+        if placed == 0 and refused:
+            return Executed("refused", refused[:5])
+        return Executed("grid_started", detail=session.id)
+
+    def prepare_grid(self, spec: GridSpec, index: int, price: float) -> PreparedGrid:
+        """Prepare ``spec`` from the closed candles up to ``index``, started at ``price``.
+
+        Raises ValueError when the grid cannot be built (a slot below the minimum order...).
+        """
+        return prepare(
+            spec, grid_candles(self.candles[spec.symbol], index, price, spec), config=self.config,
+            instrument=self.engine.exchange.markets[spec.symbol].instrument,
+        )  # fmt: skip
+
+    async def launch(
+        self, account: str, spec: GridSpec, prepared: PreparedGrid, session_id: str
+    ) -> tuple[GridSession, int, tuple[str, ...]]:
+        """Start a grid session at the market price (every order through the gate).
+
+        Return the session, how many orders rest, and the reasons of the refused ones.
+        """
+        market = self.engine.exchange.markets[spec.symbol]
         session = GridSession(
-            session_id=self._next("g", account),
+            session_id=session_id,
             account=account,
             venue=self._venue(account),
             spec=spec,
@@ -152,12 +174,10 @@ class Executor:
         self.engine.add_session(session)  # gated by the supervisor there
         await session.start(market.price_decimal)
         await self.engine.drain()
-        self.grids[(account, symbol)] = session
+        self.grids[(account, spec.symbol)] = session
         placed = sum(1 for c in session.slot_orders if c is not None)
-        if placed == 0 and session.stats.rejections:
-            codes = {str(r.get("reason", r.get("code"))) for r in session.stats.rejections}
-            return Executed("refused", tuple(sorted(codes))[:5])
-        return Executed("grid_started", detail=session.id)
+        refused = {str(r.get("reason", r.get("code"))) for r in session.stats.rejections}
+        return session, placed, tuple(sorted(refused))
 
     # --- actions -----------------------------------------------------------------------------
     async def _action(self, account: str, action: Action) -> Executed:

@@ -145,12 +145,30 @@ class ArenaRecorder:
         at_ms: int,
     ) -> None:
         """Buffer one decision with everything needed to replay and re-score it."""
-        account_id = self.recorder.account_ids[provider]
-        provider_id = self.provider_ids[provider]
-        parsed = result.decision.model_dump(mode="json") | {"executed": executed}
-        row = {
-            "account_id": account_id,
-            "provider_id": provider_id,
+        row = self.decision_row(
+            provider=provider, model=model, symbol=symbol, digest=digest, result=result,
+            executed=executed, at_ms=at_ms,
+        )  # fmt: skip
+        self._bulk(LlmDecision, row)
+
+    def decision_row(
+        self,
+        *,
+        provider: str,
+        model: str | None,
+        symbol: str,
+        digest: str,
+        result: ProviderResult,
+        executed: dict[str, Any] | None,
+        at_ms: int,
+    ) -> dict[str, Any]:
+        """Return the ``llm_decisions`` row of one decision (``executed``: what became of it)."""
+        parsed = result.decision.model_dump(mode="json")
+        if executed is not None:
+            parsed |= {"executed": executed}
+        return {
+            "account_id": self.recorder.account_ids[provider],
+            "provider_id": self.provider_ids[provider],
             "model": model,
             "symbol": symbol,
             "snapshot_hash": digest,
@@ -166,7 +184,6 @@ class ArenaRecorder:
             "error": scrub_text(result.error) if result.error is not None else None,
             "created_at": utc(at_ms),
         }
-        self._bulk(LlmDecision, row)
 
     def close_season(self, leaderboard: dict[str, Any], at_ms: int) -> None:
         """Store the final leaderboard and the end time, then flush everything."""
