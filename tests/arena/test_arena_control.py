@@ -502,6 +502,7 @@ async def test_up_when_api_served_then_it_answers_beside_the_season(tmp_path: Pa
 
     assert health is not None
     assert health.status_code == 200
+    assert status.status_code == 200, status.text
     assert status.json()["engine_available"] is True
     assert status.json()["engine"]["detail"]["season_id"] == arena.season_id
     assert len(rows) == 2

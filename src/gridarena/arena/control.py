@@ -344,7 +344,7 @@ class ArenaControl:
             ctx = DecisionContext(
                 snapshot=snap,
                 account=arena.account_summary(model),
-                rules=arena.rules,
+                rules=arena.rules_for[model],
                 now_ms=now_ms,
             )
         result = await arena.decide(competitor, ctx)  # outside the lock: models are slow
